@@ -1,2 +1,51 @@
-// Scaffold: the ttrpc implementation lands with the ttrpc issue.
-export const TTRPC_MAX_MESSAGE_BYTES = 4 << 20;
+export type { CallOptions } from './call-options';
+export { ClientStream, type StreamKind, TtrpcClient } from './client';
+export { Code, codeName } from './codes';
+export { Deadline } from './deadline';
+export {
+  decodeRequest,
+  decodeResponse,
+  encodeDataFrame,
+  encodeRequestFrame,
+  encodeResponseFrame,
+  OversizeError,
+  type RequestEnvelope,
+  type ResponseEnvelope,
+  type Status,
+} from './envelope';
+export { closedError, TtrpcError, toStatus } from './errors';
+export { type Frame, FrameReader, type FrameSink, type OversizeFrame } from './frame-reader';
+export { type Metadata, type MetadataEntry, metadataFromRecord, metadataValues } from './metadata';
+export {
+  type ForwardInterceptor,
+  type ForwardNext,
+  type ForwardOptions,
+  forwardCall,
+  forwardingMethods,
+  type UpstreamClient,
+} from './passthrough';
+export { WireFormatError } from './proto-wire';
+export { type ServerOptions, TtrpcServer } from './server';
+export { ServerCall } from './server-call';
+export type { ServerEventLog } from './server-connection';
+export type { MethodKind, MethodRegistration, MethodTable, RawHandler } from './services';
+export {
+  type ConnectTarget,
+  type DialOptions,
+  describeTarget,
+  dial,
+  type ListenAddress,
+  listen,
+} from './transport';
+export {
+  createServiceClient,
+  type MessageCodec,
+  type MethodDescriptor,
+  type RequestOf,
+  type ResponseOf,
+  type ServiceClient,
+  type ServiceDescriptor,
+  type ServiceImplementation,
+  serviceMethods,
+} from './typed';
+export { Flags, FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES, MessageType, oversizeMessage } from './wire-format';

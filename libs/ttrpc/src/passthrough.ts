@@ -1,0 +1,51 @@
+import type { TtrpcClient } from './client';
+import type { ServerCall } from './server-call';
+import type { MethodTable, RawHandler } from './services';
+
+/** Sends a (possibly rewritten) request payload on and returns the raw response payload. */
+export type ForwardNext = (payload: Uint8Array) => Promise<Uint8Array>;
+
+/**
+ * A hook around one forwarded method: it may decode and rewrite the request, log, or look at the
+ * result. Methods without an interceptor are forwarded as bytes, never decoded.
+ */
+export type ForwardInterceptor = (call: ServerCall, next: ForwardNext) => Promise<Uint8Array>;
+
+export interface ForwardOptions {
+  /** Per method name (as on the wire, e.g. `CreateContainer`). */
+  interceptors?: Readonly<Record<string, ForwardInterceptor>>;
+}
+
+/** Where calls go: a client, or a function that yields the current one (dialled lazily, replaced on loss). */
+export type UpstreamClient = TtrpcClient | (() => TtrpcClient | Promise<TtrpcClient>);
+
+/**
+ * A raw handler that re-issues the call upstream with the same service, method, payload bytes,
+ * metadata and remaining deadline, and returns the answer or the upstream's error status unchanged.
+ * The call's signal cancels the upstream call when the client goes away.
+ */
+export function forwardCall(upstream: UpstreamClient, interceptor?: ForwardInterceptor): RawHandler {
+  const resolveUpstream = typeof upstream === 'function' ? upstream : () => upstream;
+  return async (call) => {
+    const next: ForwardNext = async (payload) => {
+      const client = await resolveUpstream();
+      return client.call(call.service, call.method, payload, {
+        deadline: call.deadline,
+        metadata: call.metadata,
+        signal: call.signal,
+      });
+    };
+    return interceptor ? interceptor(call, next) : next(call.payload);
+  };
+}
+
+/** A method table forwarding every named method of a service upstream. */
+export function forwardingMethods(
+  methodNames: readonly string[],
+  upstream: UpstreamClient,
+  options: ForwardOptions = {},
+): MethodTable {
+  return Object.fromEntries(
+    methodNames.map((name) => [name, forwardCall(upstream, options.interceptors?.[name])]),
+  );
+}
