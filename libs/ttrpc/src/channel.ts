@@ -8,21 +8,36 @@ export interface ChannelHandler {
   closed(error?: Error): void;
 }
 
-// Stop reading from a peer that does not read our answers once this much is queued for it.
+// A server stops reading from a peer that does not read its answers once this much is queued for it.
 const WRITE_BACKLOG_PAUSE_BYTES = 8 * 1024 * 1024;
+
+export interface ChannelOptions {
+  /**
+   * Pause reading while our own writes are backed up. Right for a server (a peer that sends
+   * requests but never reads the answers cannot make it buffer without bound); wrong for a client,
+   * which must keep reading answers or both ends would wait on each other.
+   */
+  pauseReadsOnWriteBacklog: boolean;
+}
 
 /**
  * One ttrpc connection's byte stream: frames in through a FrameReader, frames out as one writev
- * each (so frames never interleave), and reading paused while the peer is not draining our writes.
+ * each (so frames never interleave), and (servers) reading paused while the peer is not draining our writes.
  */
 export class Channel {
   private readonly reader = new FrameReader();
   private open = true;
   private readonly sink: FrameSink;
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   constructor(
     readonly socket: Duplex,
     private readonly handler: ChannelHandler,
+    private readonly options: ChannelOptions,
   ) {
     this.sink = { frame: (f) => handler.frame(f), oversize: (h) => handler.oversize(h) };
     socket.on('data', (chunk: Buffer) => {
@@ -48,14 +63,20 @@ export class Channel {
   write(parts: readonly Uint8Array[]): boolean {
     if (!this.open || this.socket.destroyed) return false;
     const socket = this.socket;
-    if (parts.length === 1) {
-      socket.write(parts[0]!);
-    } else {
+    // Frames written in the same tick leave in one writev: one syscall for many calls in flight.
+    if (!this.corked) {
+      this.corked = true;
       socket.cork();
-      for (const part of parts) socket.write(part);
-      socket.uncork();
+      process.nextTick(this.uncork);
     }
-    if (socket.writableLength > WRITE_BACKLOG_PAUSE_BYTES && !socket.isPaused()) socket.pause();
+    for (const part of parts) socket.write(part);
+    if (
+      this.options.pauseReadsOnWriteBacklog &&
+      socket.writableLength > WRITE_BACKLOG_PAUSE_BYTES &&
+      !socket.isPaused()
+    ) {
+      socket.pause();
+    }
     return true;
   }
 

@@ -37,11 +37,15 @@ export class TtrpcClient {
   private readonly closeListeners: Array<(error?: Error) => void> = [];
 
   constructor(socket: Duplex) {
-    this.channel = new Channel(socket, {
-      frame: (frame) => this.onFrame(frame),
-      oversize: (header) => this.onOversize(header),
-      closed: (error) => this.onClosed(error),
-    });
+    this.channel = new Channel(
+      socket,
+      {
+        frame: (frame) => this.onFrame(frame),
+        oversize: (header) => this.onOversize(header),
+        closed: (error) => this.onClosed(error),
+      },
+      { pauseReadsOnWriteBacklog: false },
+    );
   }
 
   static async connect(target: ConnectTarget, options: DialOptions = {}): Promise<TtrpcClient> {

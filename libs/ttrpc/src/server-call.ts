@@ -15,8 +15,9 @@ export interface StreamSender {
  * that aborts when the deadline passes, the client goes away or the server is forced down.
  */
 export class ServerCall {
-  readonly signal: AbortSignal;
-  private readonly controller = new AbortController();
+  // Created on first use: most handlers never look at the signal, and it costs on every call.
+  private controller: AbortController | undefined;
+  private abortReason: TtrpcError | undefined;
   private readonly inbox: Uint8Array[] = [];
   private inboxClosed: boolean;
   private waiter: (() => void) | undefined;
@@ -36,13 +37,28 @@ export class ServerCall {
     private readonly sender: StreamSender,
     receivesData: boolean,
   ) {
-    this.signal = this.controller.signal;
     this.inboxClosed = !receivesData;
+  }
+
+  /** Aborts when the deadline passes, the client goes away or the server is forced down. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.abortReason !== undefined;
   }
 
   /** Aborts the call's signal (deadline, disconnect, forced shutdown). */
   abort(reason: TtrpcError): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (!this.abortReason) {
+      this.abortReason = reason;
+      this.controller?.abort(reason);
+    }
     this.closeInbox();
   }
 
@@ -51,7 +67,7 @@ export class ServerCall {
     if (this.kind !== 'server-stream' && this.kind !== 'bidi') {
       throw new TtrpcError(Code.Internal, `ttrpc: ${this.method} is not a server-streaming method`);
     }
-    if (this.finished || this.signal.aborted) throw new TtrpcError(Code.Canceled, 'context canceled');
+    if (this.finished || this.aborted) throw new TtrpcError(Code.Canceled, 'context canceled');
     await this.sender.sendData(this.streamId, message);
   }
 

@@ -37,11 +37,15 @@ export class ServerConnection {
     private readonly log: ServerEventLog,
     private readonly onClosed: (connection: ServerConnection) => void,
   ) {
-    this.channel = new Channel(socket, {
-      frame: (frame) => this.onFrame(frame),
-      oversize: (header) => this.onOversize(header),
-      closed: () => this.onChannelClosed(),
-    });
+    this.channel = new Channel(
+      socket,
+      {
+        frame: (frame) => this.onFrame(frame),
+        oversize: (header) => this.onOversize(header),
+        closed: () => this.onChannelClosed(),
+      },
+      { pauseReadsOnWriteBacklog: true },
+    );
   }
 
   get activeCalls(): number {

@@ -126,6 +126,22 @@ describe('unary calls', () => {
   });
 });
 
+describe('flow control', () => {
+  test('64 calls of 1 MiB in flight each way complete (neither side stops reading)', {
+    timeout: 60_000,
+  }, async () => {
+    const { client } = await serverAndClient({ 'interop.Echo': echoMethods() });
+    const request = encode({ payload: Buffer.alloc(1 << 20, 0x42) });
+    const sizes = await Promise.all(
+      Array.from(
+        { length: 64 },
+        async () => EchoResponse.decode(await client.call('interop.Echo', 'Echo', request)).payload.length,
+      ),
+    );
+    assert.deepEqual(new Set(sizes), new Set([1 << 20]));
+  });
+});
+
 describe('deadlines and cancellation', () => {
   test('a call past its deadline fails locally with DeadlineExceeded and a late answer is dropped', async () => {
     const { client } = await serverAndClient({ 'interop.Echo': echoMethods() });
