@@ -38,14 +38,19 @@ export {
   listen,
 } from './transport';
 export {
+  type ClientMethod,
   createServiceClient,
   type MessageCodec,
   type MethodDescriptor,
+  methodKind,
   type RequestOf,
   type ResponseOf,
+  type ServerMethod,
   type ServiceClient,
   type ServiceDescriptor,
   type ServiceImplementation,
   serviceMethods,
+  type TypedClientStream,
+  type TypedSender,
 } from './typed';
 export { Flags, FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES, MessageType, oversizeMessage } from './wire-format';

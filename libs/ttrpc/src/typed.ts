@@ -1,9 +1,9 @@
 import type { CallOptions } from './call-options';
-import type { TtrpcClient } from './client';
+import type { ClientStream, StreamKind, TtrpcClient } from './client';
 import { Code } from './codes';
 import { TtrpcError } from './errors';
 import type { ServerCall } from './server-call';
-import type { MethodTable } from './services';
+import type { MethodKind, MethodTable, RawHandler } from './services';
 
 /**
  * Typed services on top of the raw client and server. The shapes match what ts-proto generates
@@ -34,47 +34,130 @@ export interface ServiceDescriptor {
 export type RequestOf<M> = M extends MethodDescriptor<infer Req, unknown> ? Req : never;
 export type ResponseOf<M> = M extends MethodDescriptor<unknown, infer Res> ? Res : never;
 
+/** What a typed server-streaming or bidirectional handler sends with. */
+export interface TypedSender<Res> {
+  send(message: Res): Promise<void>;
+}
+
+/** A typed client-side stream: typed `send`, typed iteration, typed `result`. */
+export interface TypedClientStream<Req, Res> extends AsyncIterable<Res> {
+  send(message: Req): void;
+  closeSend(): void;
+  /** Resolves at the end of the stream; a client-streaming call's response. */
+  readonly result: Promise<Res | undefined>;
+}
+
+type Streams<M> = M extends { requestStream: infer In; responseStream: infer Out }
+  ? [In, Out]
+  : [false, false];
+
+/** Per method: a promise for unary calls, a typed stream for streaming ones. */
+export type ClientMethod<M> =
+  Streams<M> extends [false, false]
+    ? (request: RequestOf<M>, options?: CallOptions) => Promise<ResponseOf<M>>
+    : Streams<M> extends [false, true]
+      ? (request: RequestOf<M>, options?: CallOptions) => TypedClientStream<never, ResponseOf<M>>
+      : (options?: CallOptions) => TypedClientStream<RequestOf<M>, ResponseOf<M>>;
+
 export type ServiceClient<S extends ServiceDescriptor> = {
-  readonly [K in keyof S['methods']]: (
-    request: RequestOf<S['methods'][K]>,
-    options?: CallOptions,
-  ) => Promise<ResponseOf<S['methods'][K]>>;
+  readonly [K in keyof S['methods']]: ClientMethod<S['methods'][K]>;
 };
+
+/** Per method, the handler shape follows its streaming kind. */
+export type ServerMethod<M> =
+  Streams<M> extends [false, false]
+    ? (request: RequestOf<M>, call: ServerCall) => Promise<ResponseOf<M>> | ResponseOf<M>
+    : Streams<M> extends [false, true]
+      ? (request: RequestOf<M>, call: ServerCall, out: TypedSender<ResponseOf<M>>) => Promise<void>
+      : Streams<M> extends [true, false]
+        ? (requests: AsyncIterable<RequestOf<M>>, call: ServerCall) => Promise<ResponseOf<M>>
+        : (
+            requests: AsyncIterable<RequestOf<M>>,
+            call: ServerCall,
+            out: TypedSender<ResponseOf<M>>,
+          ) => Promise<void>;
 
 export type ServiceImplementation<S extends ServiceDescriptor> = {
-  readonly [K in keyof S['methods']]?: (
-    request: RequestOf<S['methods'][K]>,
-    call: ServerCall,
-  ) => Promise<ResponseOf<S['methods'][K]>> | ResponseOf<S['methods'][K]>;
+  readonly [K in keyof S['methods']]?: ServerMethod<S['methods'][K]>;
 };
 
-function unaryOnly(service: ServiceDescriptor, method: MethodDescriptor): void {
-  if (method.requestStream || method.responseStream) {
-    throw new Error(`ttrpc: ${service.fullName}/${method.name} streams; use the raw stream API for it`);
+export function methodKind(method: MethodDescriptor): MethodKind {
+  if (method.requestStream) return method.responseStream ? 'bidi' : 'client-stream';
+  return method.responseStream ? 'server-stream' : 'unary';
+}
+
+function decodeRequest<T>(codec: MessageCodec<T>, bytes: Uint8Array): T {
+  try {
+    return codec.decode(bytes);
+  } catch (error) {
+    // Go's server text for a payload that does not decode into the method's request type.
+    throw new TtrpcError(Code.Internal, `ttrpc: error unmarshalling payload: ${(error as Error).message}`);
   }
 }
 
-/** A client whose methods encode the request, make the call and decode the response. */
+async function* decodedMessages<T>(codec: MessageCodec<T>, call: ServerCall): AsyncGenerator<T> {
+  for await (const bytes of call.messages()) yield decodeRequest(codec, bytes);
+}
+
+function typedStream<Req, Res>(
+  stream: ClientStream,
+  method: MethodDescriptor<Req, Res>,
+): TypedClientStream<Req, Res> {
+  return {
+    send: (message) => stream.send(method.requestType.encode(message).finish()),
+    closeSend: () => stream.closeSend(),
+    result: stream.result.then((payload) =>
+      payload === undefined ? undefined : method.responseType.decode(payload),
+    ),
+    async *[Symbol.asyncIterator]() {
+      for await (const bytes of stream) yield method.responseType.decode(bytes);
+    },
+  };
+}
+
+/** A client whose methods encode requests, make the calls and decode responses. */
 export function createServiceClient<S extends ServiceDescriptor>(
   service: S,
   client: TtrpcClient | (() => TtrpcClient),
 ): ServiceClient<S> {
   const current = typeof client === 'function' ? client : () => client;
-  const methods: Record<string, (request: unknown, options?: CallOptions) => Promise<unknown>> = {};
+  const methods: Record<string, unknown> = {};
   for (const [key, method] of Object.entries(service.methods)) {
-    unaryOnly(service, method);
-    methods[key] = async (request, options) => {
-      const response = await current().call(
-        service.fullName,
-        method.name,
-        method.requestType.encode(request).finish(),
-        options,
-      );
-      return method.responseType.decode(response);
-    };
+    const kind = methodKind(method);
+    if (kind === 'unary') {
+      methods[key] = async (request: unknown, options?: CallOptions) =>
+        method.responseType.decode(
+          await current().call(
+            service.fullName,
+            method.name,
+            method.requestType.encode(request).finish(),
+            options,
+          ),
+        );
+    } else if (kind === 'server-stream') {
+      methods[key] = (request: unknown, options?: CallOptions) =>
+        typedStream(
+          current().stream(
+            kind,
+            service.fullName,
+            method.name,
+            method.requestType.encode(request).finish(),
+            options,
+          ),
+          method,
+        );
+    } else {
+      methods[key] = (options?: CallOptions) =>
+        typedStream(
+          current().stream(kind as StreamKind, service.fullName, method.name, undefined, options),
+          method,
+        );
+    }
   }
   return methods as ServiceClient<S>;
 }
+
+type AnyServerMethod = (first: unknown, call: ServerCall, out: TypedSender<unknown>) => unknown;
 
 /**
  * Raw handlers for the implemented methods of a service, ready for `server.register(fullName, …)`.
@@ -84,27 +167,25 @@ export function serviceMethods<S extends ServiceDescriptor>(
   service: S,
   implementation: ServiceImplementation<S>,
 ): MethodTable {
-  const table: Record<string, (call: ServerCall) => Promise<Uint8Array>> = {};
-  const impl = implementation as Record<
-    string,
-    ((request: unknown, call: ServerCall) => unknown) | undefined
-  >;
+  const table: Record<string, { kind: MethodKind; handler: RawHandler }> = {};
+  const impl = implementation as Record<string, AnyServerMethod | undefined>;
   for (const [key, method] of Object.entries(service.methods)) {
     const handler = impl[key];
     if (!handler) continue;
-    unaryOnly(service, method);
-    table[method.name] = async (call) => {
-      let request: unknown;
-      try {
-        request = method.requestType.decode(call.payload);
-      } catch (error) {
-        throw new TtrpcError(
-          Code.Internal,
-          `ttrpc: error unmarshalling payload: ${(error as Error).message}`,
-        );
-      }
-      const response = await handler(request, call);
-      return method.responseType.encode(response).finish();
+    const kind = methodKind(method);
+    const out: (call: ServerCall) => TypedSender<unknown> = (call) => ({
+      send: (message) => call.send(method.responseType.encode(message).finish()),
+    });
+    const first = (call: ServerCall) =>
+      method.requestStream
+        ? decodedMessages(method.requestType, call)
+        : decodeRequest(method.requestType, call.payload);
+    table[method.name] = {
+      kind,
+      handler: async (call) => {
+        const result = await handler(first(call), call, out(call));
+        return method.responseStream ? undefined : method.responseType.encode(result).finish();
+      },
     };
   }
   return table;

@@ -361,6 +361,39 @@ export const EchoDefinition = {
   },
 } as const;
 
+/** Streaming methods, TS only (Debian's Go ttrpc 1.1.1 is unary-only). */
+export type StreamsDefinition = typeof StreamsDefinition;
+export const StreamsDefinition = {
+  name: "Streams",
+  fullName: "interop.Streams",
+  methods: {
+    count: {
+      name: "Count",
+      requestType: EchoRequest as typeof EchoRequest,
+      requestStream: false,
+      responseType: EchoResponse as typeof EchoResponse,
+      responseStream: true,
+      options: {},
+    },
+    join: {
+      name: "Join",
+      requestType: EchoRequest as typeof EchoRequest,
+      requestStream: true,
+      responseType: EchoResponse as typeof EchoResponse,
+      responseStream: false,
+      options: {},
+    },
+    upper: {
+      name: "Upper",
+      requestType: EchoRequest as typeof EchoRequest,
+      requestStream: true,
+      responseType: EchoResponse as typeof EchoResponse,
+      responseStream: true,
+      options: {},
+    },
+  },
+} as const;
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
 export type DeepPartial<T> = T extends bigint ? string | number | bigint
