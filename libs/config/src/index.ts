@@ -1,0 +1,1 @@
+export type { OptionSpec, OptionType, OptionValue, OptionValues } from './option-spec';
