@@ -1,14 +1,59 @@
-import { buildInfo, createProgram } from '@peerpods/cli';
+import { buildInfo, createProgram, versionText } from '@peerpods/cli';
+import { addOptions, collectFlags, resolveOptions } from '@peerpods/config';
+import { createLogger } from '@peerpods/log';
+import type { WorkerNetwork } from '@peerpods/podnetwork';
+import type { ProviderRegistry } from '@peerpods/providers';
 import type { Command } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
+import { COMMON_OPTIONS } from './common-options';
+import { type RunningDaemon, startDaemon } from './daemon';
+import { daemonConfig } from './daemon-config';
+import { builtInProviders } from './providers';
 
-export function buildCli(): Command {
+export interface CliOptions {
+  registry?: ProviderRegistry;
+  /** Replaces the worker network (tests); default: the stub until pod networking lands. */
+  network?: WorkerNetwork;
+  /** Called once the daemon serves (tests). */
+  onStarted?: (daemon: RunningDaemon) => void;
+}
+
+export function buildCli(options: CliOptions = {}): Command {
   const info = buildInfo('cloud-api-adaptor', pkg.version);
-  return createProgram({
+  const registry = options.registry ?? builtInProviders();
+  const program = createProgram({
     info,
     versionSubcommand: true,
     description:
       'Peer-pods worker daemon. Serves the kata remote-hypervisor service on a unix socket, creates a ' +
-      'pod VM per sandbox through a cloud provider, and proxies the kata agent API to it over mutual TLS.',
-  });
+      'pod VM per sandbox through a cloud provider, and proxies the kata agent API to it over mutual TLS. ' +
+      `Providers: ${registry.names().join(', ') || '(none in this build)'}.`,
+  }).usage('<provider> [options] | help | version');
+
+  for (const name of registry.names()) {
+    const factory = registry.get(name)!;
+    const specs = [...COMMON_OPTIONS, ...factory.options];
+    const command = program.command(name).description(factory.description);
+    addOptions(command, specs);
+    command.action(async () => {
+      const { values } = resolveOptions(specs, collectFlags(command, specs));
+      const config = daemonConfig(values);
+      process.stdout.write(versionText(info));
+      process.stdout.write(`cloud-api-adaptor: starting Cloud API Adaptor daemon for "${name}"\n`);
+      const log = await createLogger('adaptor', config.logFormat);
+      const daemon = await startDaemon({ config, factory, values, log, network: options.network });
+      options.onStarted?.(daemon);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          log.info(`received ${signal}`);
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          daemon.stop().then(resolve, resolve);
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
+    });
+  }
+  return program;
 }

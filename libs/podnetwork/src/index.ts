@@ -1,3 +1,3 @@
-// Scaffold: netns inspection and the VXLAN tunnel land with the pod-networking issue.
 export { VXLAN_DEFAULT_PORT } from '@peerpods/netops';
+export { StubWorkerNetwork, type TunnelSettings, type WorkerNetwork } from './worker-network';
 export const VXLAN_MIN_ID = 555000;

@@ -1,0 +1,103 @@
+import { rmSync } from 'node:fs';
+import type { Logger } from '@peerpods/log';
+import { AgentService, HealthService, methodNames } from '@peerpods/protocols';
+import {
+  type ConnectTarget,
+  describeTarget,
+  dial,
+  forwardingMethods,
+  TtrpcClient,
+  TtrpcServer,
+} from '@peerpods/ttrpc';
+import { agentCallInterceptors } from './agent-interceptors';
+import { retryWithBackoff } from './backoff';
+
+export interface AgentProxyOptions {
+  /** `<pods-dir>/<id>/agent.ttrpc`, where the kata shim connects. */
+  socketPath: string;
+  /** The forwarder in the pod VM: `<ip>:<forwarder-port>`, TLS unless disabled. */
+  target: ConnectTarget;
+  proxyTimeoutMs: number;
+  log: Logger;
+}
+
+// One dial attempt never waits longer than this, so a retry comes soon after a lost SYN.
+const DIAL_ATTEMPT_MS = 5000;
+// Redialling a lost forwarder connection for a call: fail fast rather than hold the shim.
+const REDIAL_MS = 2000;
+
+/**
+ * The per-sandbox agent proxy: serves grpc.AgentService and grpc.Health on the sandbox's unix
+ * socket and forwards every call, payload bytes untouched, over ONE connection to the forwarder.
+ * Only CreateContainer may be rewritten (agent-interceptors.ts).
+ */
+export class AgentProxy {
+  private server: TtrpcServer | undefined;
+  private upstream: TtrpcClient | undefined;
+  private redialing: Promise<TtrpcClient> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: AgentProxyOptions) {}
+
+  /**
+   * Connects to the forwarder (retrying with backoff within the proxy timeout and the signal), then
+   * listens on the agent socket. Resolves once the shim can connect.
+   */
+  async start(signal: AbortSignal): Promise<void> {
+    const { log, target } = this.options;
+    const address = describeTarget(target);
+    log.info(`Trying to establish agent proxy connection to ${address}`);
+    const socket = await retryWithBackoff(
+      (remaining) => dial(target, { signal, timeoutMs: Math.min(remaining, DIAL_ATTEMPT_MS) }),
+      {
+        budgetMs: this.options.proxyTimeoutMs,
+        maxDelayMs: 2000,
+        signal,
+        onRetry: (error) => log.info(`Retrying failed agent proxy connection: ${(error as Error).message}`),
+      },
+    );
+    if (this.stopped) {
+      socket.destroy();
+      throw new Error('agent proxy stopped while connecting');
+    }
+    this.upstream = new TtrpcClient(socket);
+    log.info(`established agent proxy connection to ${address}`);
+
+    const current = () => this.currentUpstream();
+    const interceptors = agentCallInterceptors(log);
+    this.server = new TtrpcServer({ log: (message) => log.warn(message) })
+      .register(
+        AgentService.fullName,
+        forwardingMethods(methodNames(AgentService), current, { interceptors }),
+      )
+      .register(HealthService.fullName, forwardingMethods(methodNames(HealthService), current));
+    await this.server.listen({ path: this.options.socketPath, mode: 0o600 });
+  }
+
+  /** Stops serving the shim and drops the forwarder connection; the socket file is removed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.upstream?.close();
+    // The shim keeps its agent connection open across StopVM: cut it rather than wait for it.
+    await this.server?.close();
+    rmSync(this.options.socketPath, { force: true });
+  }
+
+  /** The forwarder connection; if it was lost, one quick redial shared by the calls waiting for it. */
+  private async currentUpstream(): Promise<TtrpcClient> {
+    if (this.upstream && !this.upstream.closed) return this.upstream;
+    if (this.stopped) throw new Error('agent proxy is stopped');
+    this.redialing ??= dial(this.options.target, { timeoutMs: REDIAL_MS })
+      .then((socket) => {
+        this.upstream = new TtrpcClient(socket);
+        this.options.log.info(
+          `re-established agent proxy connection to ${describeTarget(this.options.target)}`,
+        );
+        return this.upstream;
+      })
+      .finally(() => {
+        this.redialing = undefined;
+      });
+    return this.redialing;
+  }
+}

@@ -1,0 +1,74 @@
+import { ConfigError, type OptionValues } from '@peerpods/config';
+import type { LogFormat } from '@peerpods/log';
+
+/** The daemon's own settings, typed and validated, from the resolved common options. */
+export interface DaemonConfig {
+  socketPath: string;
+  podsDir: string;
+  forwarderPort: number;
+  caCertFile: string;
+  certFile: string;
+  certKey: string;
+  tlsSkipVerify: boolean;
+  tlsMinVersion: string;
+  tlsCipherSuites: string;
+  proxyTimeoutMs: number;
+  vxlanPort: number;
+  vxlanMinId: number;
+  hostInterface: string;
+  initdata: string;
+  cloudConfigVerify: boolean;
+  peerpodsLimitPerNode: number;
+  enableScratchSpace: boolean;
+  disableTls: boolean;
+  logFormat: LogFormat;
+}
+
+function inRange(flag: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`invalid value "${value}" for -${flag}: must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function daemonConfig(values: OptionValues): DaemonConfig {
+  const text = (flag: string) => String(values[flag] ?? '');
+  const num = (flag: string) => Number(values[flag]);
+  const bool = (flag: string) => values[flag] === true;
+  if (text('tunnel-type') !== 'vxlan') {
+    throw new ConfigError(
+      `invalid value "${text('tunnel-type')}" for -tunnel-type: only "vxlan" is supported`,
+    );
+  }
+  const logFormat = text('log-format');
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    throw new ConfigError(`invalid value "${logFormat}" for -log-format: use "text" or "json"`);
+  }
+  const proxyTimeoutMs = num('proxy-timeout');
+  if (proxyTimeoutMs <= 0) throw new ConfigError(`invalid value for -proxy-timeout: must be positive`);
+  for (const flag of ['socket', 'pods-dir']) {
+    if (!text(flag).startsWith('/'))
+      throw new ConfigError(`invalid value "${text(flag)}" for -${flag}: must be an absolute path`);
+  }
+  return {
+    socketPath: text('socket'),
+    podsDir: text('pods-dir'),
+    forwarderPort: inRange('forwarder-port', num('forwarder-port'), 1, 65535),
+    caCertFile: text('ca-cert-file'),
+    certFile: text('cert-file'),
+    certKey: text('cert-key'),
+    tlsSkipVerify: bool('tls-skip-verify'),
+    tlsMinVersion: text('tls-min-version'),
+    tlsCipherSuites: text('tls-cipher-suites'),
+    proxyTimeoutMs,
+    vxlanPort: inRange('vxlan-port', num('vxlan-port'), 1, 65535),
+    vxlanMinId: inRange('vxlan-min-id', num('vxlan-min-id'), 1, 0xffffff),
+    hostInterface: text('host-interface'),
+    initdata: text('initdata'),
+    cloudConfigVerify: bool('cloud-config-verify'),
+    peerpodsLimitPerNode: num('peerpods-limit-per-node'),
+    enableScratchSpace: bool('enable-scratch-space'),
+    disableTls: bool('disable-tls'),
+    logFormat,
+  };
+}

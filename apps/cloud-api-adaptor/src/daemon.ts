@@ -1,0 +1,93 @@
+import { chmodSync, mkdirSync } from 'node:fs';
+import type { OptionSpec, OptionValues } from '@peerpods/config';
+import { describeOptions } from '@peerpods/config';
+import { validateGlobalInitdata } from '@peerpods/initdata';
+import type { Logger } from '@peerpods/log';
+import { StubWorkerNetwork, type WorkerNetwork } from '@peerpods/podnetwork';
+import { HypervisorService, PodVMInfoService } from '@peerpods/protocols';
+import type { ProviderFactory } from '@peerpods/providers';
+import { TtrpcServer } from '@peerpods/ttrpc';
+import { COMMON_OPTIONS } from './common-options';
+import type { DaemonConfig } from './daemon-config';
+import { hypervisorMethods } from './hypervisor-service';
+import { podVmInfoMethods } from './podvminfo-service';
+import { type ProviderWithCatalog, SandboxManager } from './sandbox-manager';
+import { createSandboxTls } from './tls-context';
+
+export interface DaemonOptions {
+  config: DaemonConfig;
+  factory: ProviderFactory;
+  /** Every resolved option (common and provider), for the start-up dump. */
+  values: OptionValues;
+  /** The `[adaptor]` logger; sandboxes log under `adaptor/cloud` and `adaptor/proxy`. */
+  log: Logger;
+  /** The worker side of pod networking; a stub until the pod-networking issue lands. */
+  network?: WorkerNetwork;
+  onPhase?: (sandboxId: string, phase: string, ms: number) => void;
+}
+
+export interface RunningDaemon {
+  readonly sandboxes: SandboxManager;
+  /** Stops accepting, stops every sandbox (deleting its instance), tears the provider down. */
+  stop(): Promise<void>;
+}
+
+/** Starts the daemon: validates and logs the configuration, creates the provider, serves the socket. */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { config, factory, log } = options;
+  const adaptor = log;
+  const specs: OptionSpec[] = [...COMMON_OPTIONS, ...factory.options];
+  adaptor.info('server config:');
+  for (const line of describeOptions(specs, options.values)) adaptor.info(`  ${line}`);
+  if (config.initdata) validateGlobalInitdata(config.initdata);
+  const tls = await createSandboxTls(config, adaptor);
+
+  const provider: ProviderWithCatalog = await factory.create(options.values, {
+    log: (message) => adaptor.child(`cloud/${factory.name}`).info(message),
+  });
+  if (config.cloudConfigVerify) {
+    // Upstream's verifier failure leaves the daemon silently not serving; here it stops the start.
+    await provider.verifyConfig();
+  }
+  const network =
+    options.network ??
+    new StubWorkerNetwork({
+      vxlanPort: config.vxlanPort,
+      vxlanMinId: config.vxlanMinId,
+      hostInterface: config.hostInterface,
+    });
+  const sandboxes = new SandboxManager({
+    config,
+    provider,
+    network,
+    tls,
+    log: adaptor,
+    onPhase: options.onPhase,
+  });
+
+  mkdirSync(config.podsDir, { recursive: true, mode: 0o700 });
+  const server = new TtrpcServer({ log: (message) => adaptor.warn(message) })
+    .register(HypervisorService.fullName, hypervisorMethods(sandboxes))
+    .register(PodVMInfoService.fullName, podVmInfoMethods(sandboxes));
+  await server.listen({ path: config.socketPath });
+  chmodSync(config.socketPath, 0o600);
+  adaptor.info(`server started, listening on ${config.socketPath}`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    sandboxes,
+    stop: () => {
+      stopping ??= (async () => {
+        adaptor.info(`stopping: ${sandboxes.size} sandbox(es) to clean up`);
+        const closing = server.shutdown(5000);
+        await sandboxes.stopAll();
+        await closing;
+        await provider
+          .teardown()
+          .catch((error: unknown) => adaptor.warn(`provider teardown: ${String(error)}`));
+        adaptor.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,9 @@
+import { ProviderRegistry } from '@peerpods/providers';
+
+/**
+ * The providers compiled into this binary. Each cloud registers here as it lands; SDKs are loaded
+ * inside each factory's `create`, so `--help` and other providers never pay for them.
+ */
+export function builtInProviders(): ProviderRegistry {
+  return new ProviderRegistry();
+}

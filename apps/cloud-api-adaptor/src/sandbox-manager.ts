@@ -1,0 +1,310 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serializeApfConfig } from '@peerpods/apf-config';
+import { encodeInitdataAnnotation } from '@peerpods/initdata';
+import type { Logger } from '@peerpods/log';
+import type { WorkerNetwork } from '@peerpods/podnetwork';
+import {
+  cloudConfig,
+  type Instance,
+  InstanceCreationError,
+  type InstanceTypeCatalog,
+  type InstanceTypeSpec,
+  instanceName,
+  type Provider,
+  parseSandboxAnnotations,
+  selectInstanceType,
+  type UserDataFile,
+} from '@peerpods/providers';
+import { AgentProxy } from './agent-proxy';
+import type { DaemonConfig } from './daemon-config';
+import type { Sandbox } from './sandbox';
+import type { SandboxTls } from './tls-context';
+
+/** A provider may publish its instance types so CreateVM can choose and check one before any cloud call. */
+export type ProviderWithCatalog = Provider & { instanceTypeCatalog?: () => InstanceTypeCatalog };
+
+// Ids become directory names: refuse anything that could leave <pods-dir>.
+const SANDBOX_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+// Cleaning up after a failed StartVM must not depend on the call that failed.
+const CLEANUP_BUDGET_MS = 10 * 60_000;
+const noop = (): void => {};
+
+export interface SandboxManagerDeps {
+  config: DaemonConfig;
+  provider: ProviderWithCatalog;
+  network: WorkerNetwork;
+  tls: SandboxTls | undefined;
+  log: Logger;
+  /** Where the daemon's own clock for "daemon time" breakdowns is reported (benchmarks, logs). */
+  onPhase?: (sandboxId: string, phase: string, ms: number) => void;
+}
+
+/**
+ * The sandbox lifecycle behind hypervisor.Hypervisor: CreateVM prepares everything without a cloud
+ * call, StartVM creates the instance, the tunnel and the agent proxy, StopVM removes all of it.
+ * Sandboxes are independent: one pod's slow provider call never waits on another's.
+ */
+export class SandboxManager {
+  private readonly sandboxes = new Map<string, Sandbox>();
+  private readonly instanceWaiters = new Set<() => void>();
+  private readonly cloudLog: Logger;
+  private readonly proxyLog: Logger;
+
+  constructor(private readonly deps: SandboxManagerDeps) {
+    this.cloudLog = deps.log.child('cloud');
+    this.proxyLog = deps.log.child('proxy');
+  }
+
+  get size(): number {
+    return this.sandboxes.size;
+  }
+
+  ids(): string[] {
+    return [...this.sandboxes.keys()];
+  }
+
+  async createVM(
+    id: string,
+    annotations: Readonly<Record<string, string>>,
+    netnsPath: string,
+  ): Promise<string> {
+    if (id === '') throw new Error('empty sandbox id');
+    if (!SANDBOX_ID.test(id)) throw new Error(`invalid sandbox id ${JSON.stringify(id)}`);
+    const parsed = parseSandboxAnnotations(annotations);
+    if (parsed.warnings.length > 0) throw new Error(`invalid annotations: ${parsed.warnings.join('; ')}`);
+    if (this.sandboxes.has(id)) throw new Error(`adding sandbox: sandbox ${id} already exists`);
+    const { config } = this.deps;
+    const dir = join(config.podsDir, id);
+    const sandbox: Sandbox = {
+      id,
+      podName: parsed.podName,
+      podNamespace: parsed.podNamespace,
+      netnsPath,
+      instanceName: instanceName(parsed.podName, id),
+      dir,
+      agentSocketPath: join(dir, 'agent.ttrpc'),
+      state: 'creating',
+    };
+    // Reserved before any await, so a concurrent duplicate fails instead of sharing the directory.
+    this.sandboxes.set(id, sandbox);
+    try {
+      sandbox.spec = this.instanceSpec(parsed);
+      sandbox.podNetwork = await this.deps.network.inspect(netnsPath);
+      const apfJson = serializeApfConfig({
+        podNetwork: sandbox.podNetwork,
+        podNamespace: sandbox.podNamespace,
+        podName: sandbox.podName,
+        ...(await this.deps.tls?.apfFields(sandbox.instanceName)),
+      });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // Upstream writes this 0666 "for debugging"; it holds the VM's TLS private key, so owner-only here.
+      writeFileSync(join(dir, 'apf.json'), apfJson, { mode: 0o600 });
+      sandbox.userData = cloudConfig(this.userDataFiles(apfJson, parsed.initdata));
+      sandbox.state = 'created';
+    } catch (error) {
+      this.sandboxes.delete(id);
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    this.cloudLog.info(
+      `create a sandbox ${id} for pod ${sandbox.podName} in namespace ${sandbox.podNamespace} (netns: ${netnsPath})`,
+    );
+    return sandbox.agentSocketPath;
+  }
+
+  async startVM(id: string, callSignal: AbortSignal): Promise<void> {
+    const sandbox = this.sandboxes.get(id);
+    if (!sandbox) throw new Error(`getting sandbox: sandbox ${id} does not exist`);
+    if (sandbox.state !== 'created')
+      throw new Error(`sandbox ${id} cannot be started: it is ${sandbox.state}`);
+    sandbox.state = 'starting';
+    const controller = new AbortController();
+    const forward = () => controller.abort(callSignal.reason);
+    callSignal.addEventListener('abort', forward, { once: true });
+    // The whole attempt, clean-up included, so a StopVM that aborts it can wait for all of it.
+    const attempt = (async () => {
+      try {
+        await this.start(sandbox, controller.signal);
+      } catch (error) {
+        await this.undoStart(sandbox);
+        throw error;
+      }
+    })();
+    sandbox.starting = { controller, settled: attempt.then(noop, noop) };
+    try {
+      await attempt;
+      if (sandbox.state === 'starting') sandbox.state = 'running';
+    } catch (error) {
+      if (sandbox.state === 'starting') sandbox.state = 'created';
+      throw error;
+    } finally {
+      callSignal.removeEventListener('abort', forward);
+      sandbox.starting = undefined;
+    }
+  }
+
+  async stopVM(id: string): Promise<void> {
+    const sandbox = this.sandboxes.get(id);
+    if (!sandbox) throw new Error(`stopping VM: sandbox ${id} does not exist`);
+    if (sandbox.state === 'stopping') return;
+    sandbox.state = 'stopping';
+    if (sandbox.starting) {
+      sandbox.starting.controller.abort(new Error('StopVM'));
+      await sandbox.starting.settled;
+    }
+    await this.undoStart(sandbox);
+    rmSync(sandbox.dir, { recursive: true, force: true });
+    this.sandboxes.delete(id);
+    this.cloudLog.info(`stopped sandbox ${id}`);
+  }
+
+  /** StopVM for every sandbox, at daemon shutdown. */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.ids().map((id) => this.stopVM(id).catch(() => {})));
+  }
+
+  /** The instance id of a running pod's sandbox (podvminfo.GetInfo). */
+  instanceIdFor(podName: string, podNamespace: string): string | undefined {
+    for (const sandbox of this.sandboxes.values()) {
+      if (sandbox.podName === podName && sandbox.podNamespace === podNamespace && sandbox.instance) {
+        return sandbox.instance.id;
+      }
+    }
+    return undefined;
+  }
+
+  /** Resolves the next time any sandbox gets an instance (or the signal aborts). */
+  whenInstanceRecorded(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        this.instanceWaiters.delete(wake);
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.instanceWaiters.delete(wake);
+        reject(signal.reason);
+      };
+      this.instanceWaiters.add(wake);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private async start(sandbox: Sandbox, signal: AbortSignal): Promise<void> {
+    const { provider, network, config, tls } = this.deps;
+    let instance: Instance;
+    const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        this.deps.onPhase?.(sandbox.id, phase, performance.now() - started);
+      }
+    };
+    try {
+      instance = await timed('instance', () =>
+        provider.createInstance({
+          podName: sandbox.podName,
+          sandboxId: sandbox.id,
+          instanceName: sandbox.instanceName,
+          userData: sandbox.userData ?? '',
+          spec: sandbox.spec!,
+          signal,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof InstanceCreationError && error.instance) {
+        sandbox.instance = {
+          id: error.instance.id,
+          name: error.instance.name ?? sandbox.instanceName,
+          ips: error.instance.ips ?? [],
+        };
+      }
+      throw new Error(`creating an instance : ${(error as Error).message}`, { cause: error });
+    }
+    sandbox.instance = instance;
+    this.cloudLog.info(`created an instance ${instance.name} for sandbox ${sandbox.id}`);
+    for (const wake of [...this.instanceWaiters]) wake();
+    signal.throwIfAborted();
+    const address = instance.ips[0];
+    if (!address) throw new Error('instance IP is not available');
+
+    await timed('tunnel', () =>
+      network.setup({
+        sandboxId: sandbox.id,
+        netnsPath: sandbox.netnsPath,
+        instanceIps: instance.ips,
+        podNetwork: sandbox.podNetwork!,
+      }),
+    );
+    sandbox.tunnelUp = true;
+    signal.throwIfAborted();
+
+    const proxy = new AgentProxy({
+      socketPath: sandbox.agentSocketPath,
+      target: tls
+        ? { host: address, port: config.forwarderPort, tls: tls.clientOptions(sandbox.instanceName) }
+        : { host: address, port: config.forwarderPort },
+      proxyTimeoutMs: config.proxyTimeoutMs,
+      log: this.proxyLog,
+    });
+    sandbox.proxy = proxy;
+    await timed('proxy', () => proxy.start(signal));
+    this.cloudLog.info('agent proxy is ready');
+  }
+
+  /** Removes what a start created, in reverse order; each step best effort and logged. */
+  private async undoStart(sandbox: Sandbox): Promise<void> {
+    const log = this.cloudLog;
+    if (sandbox.proxy) {
+      await sandbox.proxy
+        .stop()
+        .catch((error: unknown) => log.warn(`stopping agent proxy of ${sandbox.id}: ${String(error)}`));
+      sandbox.proxy = undefined;
+    }
+    if (sandbox.instance) {
+      const { id } = sandbox.instance;
+      try {
+        await this.deps.provider.deleteInstance(id, AbortSignal.timeout(CLEANUP_BUDGET_MS));
+        log.info(`deleted an instance ${id} for sandbox ${sandbox.id}`);
+      } catch (error) {
+        log.warn(`failed to delete an instance ${id} for sandbox ${sandbox.id}: ${(error as Error).message}`);
+      }
+      sandbox.instance = undefined;
+    }
+    if (sandbox.tunnelUp && sandbox.podNetwork) {
+      await this.deps.network
+        .teardown({ sandboxId: sandbox.id, netnsPath: sandbox.netnsPath, podNetwork: sandbox.podNetwork })
+        .catch((error: unknown) => log.warn(`tearing down the tunnel of ${sandbox.id}: ${String(error)}`));
+      sandbox.tunnelUp = false;
+    }
+  }
+
+  private instanceSpec(parsed: ReturnType<typeof parseSandboxAnnotations>): InstanceTypeSpec {
+    const spec: InstanceTypeSpec = {
+      instanceType: parsed.instanceType,
+      vcpus: parsed.vcpus,
+      memoryMiB: parsed.memoryMiB,
+      gpus: parsed.gpus,
+      image: parsed.image,
+      multiNic: false,
+      volumes: [],
+    };
+    const catalog = this.deps.provider.instanceTypeCatalog?.();
+    if (catalog) spec.instanceType = selectInstanceType(spec, catalog).instanceType;
+    return spec;
+  }
+
+  private userDataFiles(apfJson: string, initdataAnnotation: string | undefined): UserDataFile[] {
+    const files: UserDataFile[] = [{ path: '/run/peerpod/apf.json', content: apfJson }];
+    // A per-pod annotation wins (kata hands it over raw: re-encode it); else the global -initdata as is.
+    const initdata = initdataAnnotation
+      ? encodeInitdataAnnotation(initdataAnnotation)
+      : this.deps.config.initdata;
+    if (initdata) files.push({ path: '/run/peerpod/initdata', content: initdata });
+    if (this.deps.config.enableScratchSpace)
+      files.push({ path: '/run/peerpod/scratch-space.marker', content: '' });
+    return files;
+  }
+}

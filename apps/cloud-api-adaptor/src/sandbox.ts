@@ -1,0 +1,28 @@
+import type { PodNetwork } from '@peerpods/apf-config';
+import type { Instance, InstanceTypeSpec } from '@peerpods/providers';
+import type { AgentProxy } from './agent-proxy';
+
+export type SandboxState = 'creating' | 'created' | 'starting' | 'running' | 'stopping';
+
+/** Everything the daemon knows about one sandbox (one pod), from CreateVM to StopVM. */
+export interface Sandbox {
+  readonly id: string;
+  readonly podName: string;
+  readonly podNamespace: string;
+  readonly netnsPath: string;
+  readonly instanceName: string;
+  /** `<pods-dir>/<id>`. */
+  readonly dir: string;
+  readonly agentSocketPath: string;
+  state: SandboxState;
+  spec?: InstanceTypeSpec;
+  podNetwork?: PodNetwork;
+  /** The `#cloud-config` text the instance boots with. */
+  userData?: string;
+  instance?: Instance;
+  /** Set once the worker side of the tunnel exists. */
+  tunnelUp?: boolean;
+  proxy?: AgentProxy;
+  /** The StartVM in flight: StopVM aborts it and waits for its clean-up. */
+  starting?: { controller: AbortController; settled: Promise<unknown> };
+}

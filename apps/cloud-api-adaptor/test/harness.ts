@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { resolveOptions } from '@peerpods/config';
+import { TextLogger } from '@peerpods/log';
+import { HypervisorService, hypervisor } from '@peerpods/protocols';
+import { createServiceClient, TtrpcClient } from '@peerpods/ttrpc';
+import { COMMON_OPTIONS } from '../src/common-options';
+import { type RunningDaemon, startDaemon } from '../src/daemon';
+import { daemonConfig } from '../src/daemon-config';
+import { type ScriptedState, scriptedProvider } from './fixtures/scripted-provider';
+
+export function tempDir(prefix = 'caa-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A TCP port that was free a moment ago, for the forwarder stand-ins on 127.0.0.x. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface TestDaemon {
+  daemon: RunningDaemon;
+  state: ScriptedState;
+  socketPath: string;
+  podsDir: string;
+  logs: string[];
+  /** A fresh connection per call, as the kata shim makes them. */
+  call: {
+    createVM(id: string, annotations: Record<string, string>, netns?: string): Promise<string>;
+    startVM(id: string, timeoutMs?: number): Promise<void>;
+    stopVM(id: string): Promise<void>;
+  };
+}
+
+export const POD_ANNOTATIONS = (pod: string, ns = 'default'): Record<string, string> => ({
+  'io.kubernetes.cri.sandbox-name': pod,
+  'io.kubernetes.cri.sandbox-namespace': ns,
+  'io.katacontainers.config.hypervisor.machine_type': '',
+  'io.katacontainers.config.hypervisor.image': '',
+  'io.katacontainers.config.hypervisor.default_vcpus': '0',
+  'io.katacontainers.config.hypervisor.default_memory': '0',
+  'io.katacontainers.config.hypervisor.cc_init_data': '',
+  'io.katacontainers.config.hypervisor.default_gpus': '0',
+  'io.katacontainers.config.hypervisor.default_gpu_model': '',
+});
+
+/** The daemon in-process with the scripted provider, on temp paths; stopped after the test file. */
+export async function startTestDaemon(flags: Record<string, string | boolean> = {}): Promise<TestDaemon> {
+  const dir = tempDir();
+  const socketPath = join(dir, 'hypervisor.sock');
+  const podsDir = join(dir, 'pods');
+  const port = await freePort();
+  const disableTls = flags['disable-tls'] === true;
+  const { factory, state } = scriptedProvider({ forwarderPort: port, tls: !disableTls });
+  const { values } = resolveOptions(
+    COMMON_OPTIONS,
+    {
+      socket: socketPath,
+      'pods-dir': podsDir,
+      'forwarder-port': String(port),
+      'proxy-timeout': '5s',
+      ...flags,
+    },
+    {},
+  );
+  const logs: string[] = [];
+  const log = new TextLogger('adaptor', { write: (line) => logs.push(line) });
+  const daemon = await startDaemon({ config: daemonConfig(values), factory, values, log });
+  after(() => daemon.stop());
+  const once = async <T>(
+    work: (client: ReturnType<typeof createServiceClient<typeof HypervisorService>>) => Promise<T>,
+  ) => {
+    const client = await TtrpcClient.connect({ path: socketPath });
+    try {
+      return await work(createServiceClient(HypervisorService, client));
+    } finally {
+      client.close();
+    }
+  };
+  return {
+    daemon,
+    state,
+    socketPath,
+    podsDir,
+    logs,
+    call: {
+      createVM: (id, annotations, netns = '/var/run/netns/cni-test') =>
+        once(
+          async (c) =>
+            (
+              await c.createVM(
+                hypervisor.CreateVMRequest.fromPartial({ id, annotations, networkNamespacePath: netns }),
+              )
+            ).agentSocketPath,
+        ),
+      startVM: (id, timeoutMs = 600_000) =>
+        once(async (c) => {
+          await c.startVM({ id }, { timeoutMs });
+        }),
+      stopVM: (id) =>
+        once(async (c) => {
+          await c.stopVM({ id });
+        }),
+    },
+  };
+}
+
+export const sandboxId = (n: number) => n.toString(16).padStart(64, 'a');
