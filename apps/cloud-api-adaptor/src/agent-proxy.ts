@@ -47,15 +47,30 @@ export class AgentProxy {
     const { log, target } = this.options;
     const address = describeTarget(target);
     log.info(`Trying to establish agent proxy connection to ${address}`);
+    // The last attempt often just runs out of budget; the error worth reporting is the one before.
+    let lastRetryError: Error | undefined;
     const socket = await retryWithBackoff(
       (remaining) => dial(target, { signal, timeoutMs: Math.min(remaining, DIAL_ATTEMPT_MS) }),
       {
         budgetMs: this.options.proxyTimeoutMs,
         maxDelayMs: 2000,
         signal,
-        onRetry: (error) => log.info(`Retrying failed agent proxy connection: ${(error as Error).message}`),
+        onRetry: (error) => {
+          lastRetryError = error as Error;
+          log.info(`Retrying failed agent proxy connection: ${lastRetryError.message}`);
+        },
       },
-    );
+    ).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      const final = (error as Error).message;
+      const detail =
+        lastRetryError && /timed out$/.test(final)
+          ? `${final} (before that: ${lastRetryError.message})`
+          : final;
+      throw new Error(`failed to establish agent proxy connection to ${address}: ${detail}`, {
+        cause: error,
+      });
+    });
     if (this.stopped) {
       socket.destroy();
       throw new Error('agent proxy stopped while connecting');

@@ -59,8 +59,7 @@ export async function startTestDaemon(flags: Record<string, string | boolean> = 
   const socketPath = join(dir, 'hypervisor.sock');
   const podsDir = join(dir, 'pods');
   const port = await freePort();
-  const disableTls = flags['disable-tls'] === true;
-  const { factory, state } = scriptedProvider({ forwarderPort: port, tls: !disableTls });
+  const { factory, state } = scriptedProvider();
   const { values } = resolveOptions(
     COMMON_OPTIONS,
     {

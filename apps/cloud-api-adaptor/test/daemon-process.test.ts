@@ -1,0 +1,150 @@
+// The daemon as a real process: the CLI, start-up output, and SIGTERM with pods running.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { HypervisorService, hypervisor } from '@peerpods/protocols';
+import { createServiceClient, TtrpcClient } from '@peerpods/ttrpc';
+import { freePort, POD_ANNOTATIONS, sandboxId, tempDir } from './harness';
+
+const main = resolve(import.meta.dirname, 'fixtures/daemon-main.ts');
+
+function startProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    output += chunk;
+  });
+  return { child, output: () => output };
+}
+
+async function waitFor(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function hypervisorCall<T>(
+  socket: string,
+  work: (c: ReturnType<typeof createServiceClient<typeof HypervisorService>>) => Promise<T>,
+): Promise<T> {
+  const client = await TtrpcClient.connect({ path: socket });
+  try {
+    return await work(createServiceClient(HypervisorService, client));
+  } finally {
+    client.close();
+  }
+}
+
+test('SIGTERM with 5 pods running: every instance deleted, sockets and directories gone, exit 0', {
+  timeout: 60_000,
+}, async () => {
+  const dir = tempDir();
+  const socket = join(dir, 'hypervisor.sock');
+  const podsDir = join(dir, 'pods');
+  const port = await freePort();
+  const { child, output } = startProcess(
+    ['scripted', '-socket', socket, '-pods-dir', podsDir, '-forwarder-port', String(port)],
+    { AWS_SECRET_ACCESS_KEY: 'must-not-leak' },
+  );
+  await waitFor(() => output().includes('server started'), 'the daemon to start');
+  const ids = [1, 2, 3, 4, 5].map(sandboxId);
+  for (const [i, id] of ids.entries()) {
+    await hypervisorCall(socket, (c) =>
+      c.createVM(
+        hypervisor.CreateVMRequest.fromPartial({
+          id,
+          annotations: POD_ANNOTATIONS(`pod-${i}`),
+          networkNamespacePath: '/n',
+        }),
+      ),
+    );
+    await hypervisorCall(socket, (c) => c.startVM({ id }, { timeoutMs: 30_000 }));
+  }
+  assert.equal(readdirSync(podsDir).length, 5);
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const [code] = (await exited) as [number];
+  assert.equal(code, 0, output());
+  assert.equal((output().match(/deleted an instance i-\d+ for sandbox/g) ?? []).length, 5, output());
+  assert.ok(!existsSync(socket), 'hypervisor socket removed');
+  assert.deepEqual(readdirSync(podsDir), []);
+  // The pod VMs' forwarder stand-ins are gone: nothing listens on their addresses any more.
+  for (let host = 2; host <= 6; host++) {
+    const refused = await new Promise<boolean>((done) => {
+      const s = net.connect({ host: `127.0.0.${host}`, port }, () => {
+        s.destroy();
+        done(false);
+      });
+      s.on('error', () => done(true));
+    });
+    assert.ok(refused, `127.0.0.${host}:${port} still listening`);
+  }
+});
+
+test('start-up: version first, the configuration dump, secrets never printed', {
+  timeout: 30_000,
+}, async () => {
+  const dir = tempDir();
+  const socket = join(dir, 'h.sock');
+  const { child, output } = startProcess(['scripted', '--socket', socket, '-pods-dir', join(dir, 'pods')], {
+    PROXY_TIMEOUT: '90s',
+    SCRIPTED_TOKEN: 'hunter2-secret',
+  });
+  await waitFor(() => output().includes('server started'), 'the daemon to start');
+  const lines = output().split('\n');
+  assert.match(lines[0]!, /^cloud-api-adaptor version \d+\.\d+\.\d+$/);
+  assert.match(lines[1]!, /^ {2}commit: /);
+  assert.ok(lines.includes('cloud-api-adaptor: starting Cloud API Adaptor daemon for "scripted"'));
+  assert.ok(
+    lines.some((line) => /\[adaptor\] {3}proxy-timeout: 1m30s$/.test(line)),
+    'env var applied and printed as Go would',
+  );
+  assert.ok(
+    lines.some((line) => line.endsWith(`[adaptor]   socket: ${socket}`)),
+    'flag applied',
+  );
+  const exited = once(child, 'exit');
+  child.kill('SIGINT');
+  assert.equal((await exited)[0], 0);
+});
+
+test('an invalid option value exits non-zero with a message naming the option', {
+  timeout: 30_000,
+}, async () => {
+  for (const [args, pattern] of [
+    [['-forwarder-port', 'abc'], /-forwarder-port/],
+    [['-proxy-timeout', '10'], /-proxy-timeout.*missing unit/],
+    [['-tunnel-type', 'geneve'], /-tunnel-type/],
+    [['-tls-min-version', 'VersionTLS10'], /-tls-min-version/],
+    [['-disable-tls=maybe'], /-disable-tls/],
+  ] as const) {
+    const dir = tempDir();
+    const { child, output } = startProcess([
+      'scripted',
+      '-socket',
+      join(dir, 's'),
+      '-pods-dir',
+      join(dir, 'p'),
+      ...args,
+    ]);
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.notEqual(code, 0, args.join(' '));
+    assert.match(output(), pattern);
+    assert.ok(!existsSync(join(dir, 's')), 'no socket left by a failed start');
+  }
+});

@@ -1,0 +1,51 @@
+/**
+ * The contract between the daemon and a cloud provider (upstream-caa.md §7). One factory per cloud
+ * is registered; the daemon resolves the factory's options, creates the provider once, and then
+ * calls `createInstance` from StartVM and `deleteInstance` from StopVM or failure cleanup.
+ */
+import type { OptionSpec, OptionValues } from '@peerpods/config';
+import type { Instance, InstanceTypeSpec } from './instance';
+import type { UserDataEncoding } from './user-data-encoding';
+
+export interface CreateInstanceRequest {
+  podName: string;
+  /** The 64-hex sandbox id from CreateVM. */
+  sandboxId: string;
+  /** `instanceName(podName, sandboxId)`, computed by the daemon so certificates can name it first. */
+  instanceName: string;
+  /** The `#cloud-config` text, not yet encoded: the provider encodes it per `userDataEncoding`. */
+  userData: string;
+  spec: InstanceTypeSpec;
+  /** Aborted when kata's StartVM deadline passes or the daemon shuts down. */
+  signal: AbortSignal;
+}
+
+export interface Provider {
+  /**
+   * Resolves once the instance exists and its IPs are known. A failure after the instance exists
+   * must throw `InstanceCreationError` carrying the instance id, so the daemon can delete it.
+   */
+  createInstance(request: CreateInstanceRequest): Promise<Instance>;
+  /** `id` is `Instance.id`. */
+  deleteInstance(id: string, signal?: AbortSignal): Promise<void>;
+  /** Releases clients and connections at daemon shutdown. */
+  teardown(): Promise<void>;
+  /** Checks the configuration against the cloud (`-cloud-config-verify`); throws what is wrong. */
+  verifyConfig(): Promise<void>;
+}
+
+export interface ProviderContext {
+  /** Writes one log line under the provider's prefix. */
+  log: (message: string) => void;
+}
+
+export interface ProviderFactory {
+  /** The command-line name: `aws`, `azure`, `ibmcloud`, `libvirt`, ... */
+  name: string;
+  /** One line for `cloud-api-adaptor help`. */
+  description: string;
+  /** The provider's flags and environment variables, with upstream's names and defaults. */
+  options: readonly OptionSpec[];
+  userDataEncoding: UserDataEncoding;
+  create(config: OptionValues, context: ProviderContext): Promise<Provider>;
+}

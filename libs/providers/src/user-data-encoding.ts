@@ -1,0 +1,30 @@
+/**
+ * How the `#cloud-config` text travels to the VM. Upstream: AWS, Azure, GCP, Alibaba and PowerVS
+ * want base64; IBM Cloud VPC takes it raw; libvirt writes a `cidata` ISO (upstream-caa.md §2.7).
+ */
+export type UserDataEncoding = 'base64' | 'raw' | 'cidata-iso';
+
+/** Azure's `userData` limit, counted on the base64 text. */
+export const AZURE_USER_DATA_MAX_BASE64_BYTES = 64 * 1024;
+
+/** The user-data as the cloud API takes it: base64 of the UTF-8 bytes, or the text unchanged. */
+export function encodeUserData(userData: string, encoding: UserDataEncoding): string {
+  switch (encoding) {
+    case 'base64':
+      return Buffer.from(userData, 'utf8').toString('base64');
+    case 'raw':
+      return userData;
+    case 'cidata-iso':
+      throw new Error('not implemented yet: lands with the libvirt provider');
+  }
+}
+
+/** Throws when base64 user-data is over Azure's 64 KiB limit, before the API rejects it less clearly. */
+export function checkAzureUserDataSize(base64UserData: string): void {
+  const size = Buffer.byteLength(base64UserData, 'utf8');
+  if (size > AZURE_USER_DATA_MAX_BASE64_BYTES) {
+    throw new Error(
+      `user data is ${size} bytes base64-encoded, over Azure's limit of ${AZURE_USER_DATA_MAX_BASE64_BYTES}`,
+    );
+  }
+}
