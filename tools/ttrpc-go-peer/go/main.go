@@ -1,6 +1,7 @@
 // Command ttrpc-go-peer is a test tool: it serves and calls the interop.Echo
 // service with the Go reference ttrpc (Debian's 1.1.1), so that the TypeScript
-// ttrpc can be checked against it and benchmarked next to it. It is not part
+// ttrpc can be checked against it and benchmarked next to it, and it plays the
+// kata shim against a cloud-api-adaptor daemon (shim command). It is not part
 // of the product.
 package main
 
@@ -16,6 +17,9 @@ usage:
   ttrpc-go-peer call  (--unix PATH | --tcp HOST:PORT) [--tls-cert F --tls-key F --tls-ca F --server-name NAME] --scenario NAME
   ttrpc-go-peer bench (--unix PATH | --tcp HOST:PORT) [TLS flags as for call] --concurrency N --size BYTES
                       [--duration-ms D (default 3000)] [--warmup-ms W (default 500)]
+  ttrpc-go-peer shim  --socket PATH --id SANDBOX_ID [--annotation KEY=VALUE ...] [--netns PATH]
+                      [--start-timeout-s 600] [--agent-calls FILE] [--agent-dial-timeout-s 30]
+                      [--skip-start] [--skip-stop] [--stop-only]
 
 scenarios: %s
 `
@@ -37,6 +41,8 @@ func main() {
 		code = runCall(os.Args[2:])
 	case "bench":
 		code = runBench(os.Args[2:])
+	case "shim":
+		code = runShim(os.Args[2:])
 	case "help", "-h", "-help", "--help":
 		printUsage()
 	default:
