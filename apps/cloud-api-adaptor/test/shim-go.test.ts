@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { agent } from '@peerpods/protocols';
 import { goPeerBinary } from '@peerpods/ttrpc-go-peer';
 import { standInResponse } from './fixtures/forwarder-standin';
-import { POD_ANNOTATIONS, sandboxId, startTestDaemon, tempDir } from './harness';
+import { sandboxId, startTestDaemon, tempDir } from './harness';
 
 const run = promisify(execFile);
 
