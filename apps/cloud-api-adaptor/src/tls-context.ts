@@ -61,7 +61,7 @@ export async function createSandboxTls(config: DaemonConfig, log: Logger): Promi
       apfFields: async () => profileFields,
       clientOptions: () =>
         clientTlsOptions({
-          ca: files.caCertPem,
+          ca: config.tlsSkipVerify ? undefined : files.caCertPem,
           cert: files.certPem,
           key: files.keyPem,
           serverName: CUSTOM_CA_SERVER_NAME,
@@ -87,7 +87,8 @@ export async function createSandboxTls(config: DaemonConfig, log: Logger): Promi
     },
     clientOptions: (instanceName) =>
       clientTlsOptions({
-        ca: ca.certPem,
+        // Upstream fails every dial with -tls-skip-verify and its own CA; skipping means no CA here.
+        ca: config.tlsSkipVerify ? undefined : ca.certPem,
         cert: client.certPem,
         key: client.keyPem,
         serverName: instanceName,

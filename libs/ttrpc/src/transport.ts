@@ -69,7 +69,11 @@ export function listen(address: ListenAddress, onConnection: (socket: Duplex) =>
     if (existsSync(address.path)) rmSync(address.path, { force: true });
     server = net.createServer(onConnection);
   } else if (address.tls) {
-    server = tls.createServer(address.tls, onConnection);
+    // Small frames must not wait for Nagle's algorithm (a call would stall behind a delayed ACK).
+    server = tls.createServer(address.tls, (socket) => {
+      socket.setNoDelay(true);
+      onConnection(socket);
+    });
   } else {
     server = net.createServer({ noDelay: true }, onConnection);
   }

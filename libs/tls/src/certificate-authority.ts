@@ -1,0 +1,131 @@
+import type { webcrypto } from 'node:crypto';
+import type { X509Certificate } from '@peculiar/x509';
+import { createSelfSignedClientCertificate, type SelfSignedClientOptions } from './client-certificate';
+import { ecdsaP256, generateKeyPair, privateKeyToPem } from './key-pair';
+import type { PemPair } from './pem-pair';
+import { defaultValidityDays, randomSerialHex, validityWindow } from './validity';
+import { loadX509, nodeCrypto } from './x509-runtime';
+
+export interface CertificateAuthorityOptions {
+  /** Subject CN of the CA; default `cloud-api-adaptor-ca`. */
+  readonly commonName?: string;
+  /** Days from now; default 730 (two years, as upstream). */
+  readonly validityDays?: number;
+}
+
+export interface IssueOptions {
+  /** Days from now; default the CA's own validity. Never extends past the CA's notAfter. */
+  readonly validityDays?: number;
+}
+
+// One DNS name: labels of letters, digits and inner hyphens. Instance names (`podvm-<pod>-<id8>`) fit.
+const dnsNamePattern =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * The per-process CA of cloud-api-adaptor: created in memory at startup, never written anywhere.
+ * Its private key is non-extractable. Each pod VM gets a server certificate from it whose only
+ * subject alternative name is the VM's instance name, which is also the name the proxy dials with.
+ */
+export class CertificateAuthority {
+  /** The CA certificate, PEM. Clients put it in their trust list (`ca`). */
+  readonly certPem: string;
+  readonly notAfter: Date;
+  readonly #cert: X509Certificate;
+  readonly #signingKey: webcrypto.CryptoKey;
+  readonly #keyId: string;
+  readonly #validityDays: number;
+
+  private constructor(
+    cert: X509Certificate,
+    signingKey: webcrypto.CryptoKey,
+    keyId: string,
+    validityDays: number,
+  ) {
+    this.#cert = cert;
+    this.#signingKey = signingKey;
+    this.#keyId = keyId;
+    this.#validityDays = validityDays;
+    this.certPem = cert.toString('pem');
+    this.notAfter = cert.notAfter;
+  }
+
+  static async create(options: CertificateAuthorityOptions = {}): Promise<CertificateAuthority> {
+    const validityDays = options.validityDays ?? defaultValidityDays;
+    const commonName = options.commonName ?? 'cloud-api-adaptor-ca';
+    if (commonName === '') throw new RangeError('commonName must not be empty');
+    const x509 = await loadX509();
+    const keys = await generateKeyPair(false);
+    const { notBefore, notAfter } = validityWindow(validityDays);
+    const subjectKeyId = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, nodeCrypto);
+    const cert = await x509.X509CertificateGenerator.createSelfSigned(
+      {
+        name: [{ CN: [commonName] }],
+        keys,
+        serialNumber: randomSerialHex(),
+        notBefore,
+        notAfter,
+        signingAlgorithm: ecdsaP256,
+        extensions: [
+          // pathLen 0: this CA signs leaves only.
+          new x509.BasicConstraintsExtension(true, 0, true),
+          new x509.KeyUsagesExtension(
+            x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+            true,
+          ),
+          subjectKeyId,
+        ],
+      },
+      nodeCrypto,
+    );
+    return new CertificateAuthority(cert, keys.privateKey, subjectKeyId.keyId, validityDays);
+  }
+
+  /** A server certificate for one pod VM: SAN DNS=`dnsName`, serverAuth, a fresh P-256 key. */
+  async issueServerCertificate(dnsName: string, options: IssueOptions = {}): Promise<PemPair> {
+    if (!dnsNamePattern.test(dnsName))
+      throw new RangeError(`not a valid DNS name: ${JSON.stringify(dnsName)}`);
+    const x509 = await loadX509();
+    const keys = await generateKeyPair(true);
+    const { notBefore, notAfter } = validityWindow(
+      options.validityDays ?? this.#validityDays,
+      new Date(),
+      this.#cert.notAfter,
+    );
+    const cert = await x509.X509CertificateGenerator.create(
+      {
+        subject: [{ CN: [dnsName] }],
+        // The CA's own encoded name, so the issuer bytes match its subject exactly (Go compares raw bytes).
+        issuer: this.#cert.subjectName,
+        publicKey: keys.publicKey,
+        signingKey: this.#signingKey,
+        serialNumber: randomSerialHex(),
+        notBefore,
+        notAfter,
+        signingAlgorithm: ecdsaP256,
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+          new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: dnsName }]),
+          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, nodeCrypto),
+          // Lets verifiers pick this CA by key id rather than by name alone.
+          new x509.AuthorityKeyIdentifierExtension(this.#keyId),
+        ],
+      },
+      nodeCrypto,
+    );
+    return { certPem: cert.toString('pem'), keyPem: await privateKeyToPem(keys.privateKey) };
+  }
+
+  /**
+   * The separate self-signed client certificate of cloud-api-adaptor (not issued by any CA); see
+   * `createSelfSignedClientCertificate`.
+   */
+  static selfSignedClientCertificate(
+    commonName: string,
+    options: SelfSignedClientOptions = {},
+  ): Promise<PemPair> {
+    return createSelfSignedClientCertificate(commonName, options);
+  }
+}
