@@ -194,12 +194,16 @@ export class SandboxManager {
   private async start(sandbox: Sandbox, signal: AbortSignal): Promise<void> {
     const { provider, network, config, tls } = this.deps;
     let instance: Instance;
+    const began = performance.now();
+    const phases: string[] = [];
     const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
       const started = performance.now();
       try {
         return await work();
       } finally {
-        this.deps.onPhase?.(sandbox.id, phase, performance.now() - started);
+        const ms = performance.now() - started;
+        phases.push(`${phase} ${ms.toFixed(1)} ms`);
+        this.deps.onPhase?.(sandbox.id, phase, ms);
       }
     };
     try {
@@ -252,6 +256,9 @@ export class SandboxManager {
     sandbox.proxy = proxy;
     await timed('proxy', () => proxy.start(signal));
     this.cloudLog.info('agent proxy is ready');
+    this.cloudLog.info(
+      `started sandbox ${sandbox.id} in ${(performance.now() - began).toFixed(1)} ms (${phases.join(', ')})`,
+    );
   }
 
   /** Removes what a start created, in reverse order; each step best effort and logged. */
