@@ -148,3 +148,27 @@ test('an invalid option value exits non-zero with a message naming the option', 
     assert.ok(!existsSync(join(dir, 's')), 'no socket left by a failed start');
   }
 });
+
+test('-log-format json writes structured lines', { timeout: 30_000 }, async () => {
+  const dir = tempDir();
+  const { child, output } = startProcess([
+    'scripted',
+    '-socket',
+    join(dir, 's'),
+    '-pods-dir',
+    join(dir, 'p'),
+    '-log-format',
+    'json',
+  ]);
+  await waitFor(() => output().includes('server started'), 'the daemon to start');
+  const started = output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { component: string; msg: string; level: number })
+    .find((entry) => entry.msg.startsWith('server started'));
+  assert.equal(started?.component, 'adaptor');
+  assert.equal(started?.level, 30);
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  assert.equal((await exited)[0], 0);
+});

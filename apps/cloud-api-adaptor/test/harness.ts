@@ -56,7 +56,7 @@ export const POD_ANNOTATIONS = (pod: string, ns = 'default'): Record<string, str
 /** The daemon in-process with the scripted provider, on temp paths; stopped after the test file. */
 export async function startTestDaemon(flags: Record<string, string | boolean> = {}): Promise<TestDaemon> {
   const dir = tempDir();
-  const socketPath = join(dir, 'hypervisor.sock');
+  const socketPath = typeof flags.socket === 'string' ? flags.socket : join(dir, 'hypervisor.sock');
   const podsDir = join(dir, 'pods');
   const port = await freePort();
   const { factory, state } = scriptedProvider();
