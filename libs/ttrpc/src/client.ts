@@ -131,7 +131,7 @@ export class TtrpcClient {
       settle(this.closeReason);
       return undefined;
     }
-    if (options.signal?.aborted) {
+    if (options.signal?.aborted || options.cancel?.aborted) {
       settle(new TtrpcError(Code.Canceled, 'context canceled'));
       return undefined;
     }
@@ -162,12 +162,14 @@ export class TtrpcClient {
     this.nextStreamId += 2;
 
     let timer: NodeJS.Timeout | undefined;
+    let removeCancel: (() => void) | undefined;
     const onAbort = (): void => finish(new TtrpcError(Code.Canceled, 'context canceled'));
     const finish = (error: TtrpcError | undefined, response?: Uint8Array): void => {
       if (this.pending.get(id) !== entry) return;
       this.pending.delete(id);
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      removeCancel?.();
       settle(error, response);
     };
     const entry: PendingStream = { kind, settle: finish };
@@ -179,6 +181,7 @@ export class TtrpcClient {
       );
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    removeCancel = options.cancel?.onAbort(onAbort);
     this.channel.write(frame);
     return id;
   }

@@ -1,4 +1,4 @@
-export type { CallOptions } from './call-options';
+export type { CallOptions, CancellationSource } from './call-options';
 export { ClientStream, type StreamKind, TtrpcClient } from './client';
 export { Code, codeName } from './codes';
 export { Deadline } from './deadline';

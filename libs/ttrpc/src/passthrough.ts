@@ -22,7 +22,7 @@ export type UpstreamClient = TtrpcClient | (() => TtrpcClient | Promise<TtrpcCli
 /**
  * A raw handler that re-issues the call upstream with the same service, method, payload bytes,
  * metadata and remaining deadline, and returns the answer or the upstream's error status unchanged.
- * The call's signal cancels the upstream call when the client goes away.
+ * The upstream call is cancelled when the incoming call is (client gone, deadline, shutdown).
  */
 export function forwardCall(upstream: UpstreamClient, interceptor?: ForwardInterceptor): RawHandler {
   const resolveUpstream = typeof upstream === 'function' ? upstream : () => upstream;
@@ -32,7 +32,7 @@ export function forwardCall(upstream: UpstreamClient, interceptor?: ForwardInter
       return client.call(call.service, call.method, payload, {
         deadline: call.deadline,
         metadata: call.metadata,
-        signal: call.signal,
+        cancel: call,
       });
     };
     return interceptor ? interceptor(call, next) : next(call.payload);

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { CancellationSource } from './call-options';
 import { Code } from './codes';
 import type { Deadline } from './deadline';
 import { TtrpcError } from './errors';
@@ -14,10 +15,11 @@ export interface StreamSender {
  * One incoming call, as a handler sees it: the raw request, metadata, the deadline and a signal
  * that aborts when the deadline passes, the client goes away or the server is forced down.
  */
-export class ServerCall {
+export class ServerCall implements CancellationSource {
   // Created on first use: most handlers never look at the signal, and it costs on every call.
   private controller: AbortController | undefined;
   private abortReason: TtrpcError | undefined;
+  private abortListeners: Set<() => void> | undefined;
   private readonly inbox: Uint8Array[] = [];
   private inboxClosed: boolean;
   private waiter: (() => void) | undefined;
@@ -53,11 +55,25 @@ export class ServerCall {
     return this.abortReason !== undefined;
   }
 
+  /** A cheap alternative to `signal` for code on the hot path (forwarding). */
+  onAbort(listener: () => void): () => void {
+    if (this.abortReason) {
+      listener();
+      return () => {};
+    }
+    this.abortListeners ??= new Set();
+    this.abortListeners.add(listener);
+    return () => this.abortListeners?.delete(listener);
+  }
+
   /** Aborts the call's signal (deadline, disconnect, forced shutdown). */
   abort(reason: TtrpcError): void {
     if (!this.abortReason) {
       this.abortReason = reason;
       this.controller?.abort(reason);
+      const listeners = this.abortListeners;
+      this.abortListeners = undefined;
+      for (const listener of listeners ?? []) listener();
     }
     this.closeInbox();
   }

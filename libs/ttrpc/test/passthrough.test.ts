@@ -38,12 +38,13 @@ async function chain(interceptors = {}) {
     Refuse: () => {
       throw new TtrpcError(Code.PermissionDenied, 'policy says no');
     },
+    Hang: () => new Promise<Uint8Array>(() => {}),
   });
   await upstream.listen({ path: join(dir, 'upstream.sock') });
   const upstreamClient = await TtrpcClient.connect({ path: join(dir, 'upstream.sock') });
   const proxy = new TtrpcServer()
     .register('interop.Echo', forwardingMethods(['Echo'], upstreamClient, { interceptors }))
-    .register('raw.Bytes', forwardingMethods(['Keep', 'Refuse'], upstreamClient));
+    .register('raw.Bytes', forwardingMethods(['Keep', 'Refuse', 'Hang'], upstreamClient));
   await proxy.listen({ path: join(dir, 'proxy.sock') });
   const client = await TtrpcClient.connect({ path: join(dir, 'proxy.sock') });
   after(async () => {
@@ -52,7 +53,7 @@ async function chain(interceptors = {}) {
     await proxy.close();
     await upstream.close();
   });
-  return { client, seen };
+  return { client, seen, upstreamClient, dir };
 }
 
 describe('raw passthrough', () => {
@@ -93,6 +94,19 @@ describe('raw passthrough', () => {
     const payload = EchoRequest.encode(EchoRequest.fromPartial({ payload: Buffer.from('hi') })).finish();
     const response = EchoResponse.decode(await client.call('interop.Echo', 'Echo', payload));
     assert.equal(response.payload.toString(), 'hi (rewritten)');
+  });
+
+  test('when the caller goes away, the forwarded call is cancelled at the proxy', {
+    timeout: 10_000,
+  }, async () => {
+    const { upstreamClient, dir } = await chain();
+    const caller = await TtrpcClient.connect({ path: join(dir, 'proxy.sock') });
+    const pending = caller.call('raw.Bytes', 'Hang', new Uint8Array(0)).catch(() => 'closed');
+    while (upstreamClient.inFlight === 0) await new Promise((r) => setTimeout(r, 5));
+    caller.close();
+    assert.equal(await pending, 'closed');
+    while (upstreamClient.inFlight !== 0) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(upstreamClient.closed, false, 'the shared upstream connection stays up');
   });
 
   test('a method the proxy does not list is Unimplemented at the proxy, like Go', async () => {
