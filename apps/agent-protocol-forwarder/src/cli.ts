@@ -1,8 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import { parseApfConfig } from '@peerpods/apf-config';
 import { buildInfo, createProgram } from '@peerpods/cli';
+import { createLogger } from '@peerpods/log';
+import { NoopPodVmNetwork, type PodVmNetwork } from '@peerpods/podnetwork';
 import { type Command, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
+import { type RunningForwarder, startForwarder } from './forwarder';
+import { parseListenAddress } from './listen-address';
+import { sdNotify } from './sd-notify';
+import { forwarderTlsOptions } from './tls-settings';
 
-export function buildCli(): Command {
+export interface ForwarderCliOptions {
+  /** The pod-VM side of pod networking; a no-op until pod networking lands. */
+  network?: PodVmNetwork;
+  onStarted?: (forwarder: RunningForwarder) => void;
+}
+
+interface Flags {
+  config: string;
+  listen: string;
+  kataAgentSocket: string;
+  podNamespace: string;
+  hostInterface?: string;
+  caCertFile?: string;
+  certFile?: string;
+  certKey?: string;
+  tlsSkipVerify?: boolean;
+  disableTls?: boolean;
+}
+
+export function buildCli(options: ForwarderCliOptions = {}): Command {
   const info = buildInfo('agent-protocol-forwarder', pkg.version);
   const program = createProgram({
     info,
@@ -28,14 +55,68 @@ export function buildCli(): Command {
     .addOption(
       new Option('--host-interface <name>', 'interface that carries the tunnel (default: the primary one)'),
     )
-    .addOption(new Option('--ca-cert-file <path>', 'CA that client certificates must chain to'))
-    .addOption(new Option('--cert-file <path>', 'server certificate'))
-    .addOption(new Option('--cert-key <path>', 'server private key'))
+    .addOption(
+      new Option(
+        '--ca-cert-file <path>',
+        'CA that client certificates must chain to (default: apf.json tls-client-ca)',
+      ),
+    )
+    .addOption(new Option('--cert-file <path>', 'server certificate (default: apf.json tls-server-cert)'))
+    .addOption(new Option('--cert-key <path>', 'server private key (default: apf.json tls-server-key)'))
     .addOption(new Option('--tls-skip-verify', 'do not verify client certificates (testing only)'))
     .addOption(new Option('--disable-tls', 'listen on plain TCP (testing only)'))
-    .action(() => {
-      process.stderr.write('agent-protocol-forwarder: forwarding is not part of this build yet\n');
-      process.exitCode = 1;
+    .action(async (flags: Flags) => {
+      const log = await createLogger('forwarder');
+      const listen = parseListenAddress(flags.listen);
+      const apf = parseApfConfig(await readConfig(flags.config), flags.config);
+      const network = options.network ?? new NoopPodVmNetwork();
+      // The pod's interface must exist before the first CreateContainer can join its namespace.
+      await network.setup({
+        podNetwork: apf.podNetwork,
+        podNamespacePath: flags.podNamespace,
+        hostInterface: flags.hostInterface,
+      });
+      let forwarder: RunningForwarder;
+      try {
+        const tls = await forwarderTlsOptions(flags, apf, flags.config, log);
+        forwarder = await startForwarder({
+          listen,
+          kataAgentSocket: flags.kataAgentSocket,
+          podNamespace: flags.podNamespace,
+          tls,
+          log,
+        });
+      } catch (error) {
+        await network.teardown();
+        throw error;
+      }
+      log.info(
+        `listening on ${forwarder.address.host}:${forwarder.address.port} (${flags.disableTls ? 'plain TCP' : 'TLS'}) ` +
+          `for pod ${apf.podNamespace}/${apf.podName}; kata-agent at ${flags.kataAgentSocket}`,
+      );
+      await sdNotify('READY=1', (message) => log.warn(message));
+      options.onStarted?.(forwarder);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          log.info(`received ${signal}, stopping`);
+          sdNotify('STOPPING=1')
+            .then(() => forwarder.stop())
+            .then(() => network.teardown())
+            .then(resolve, resolve);
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
     });
   return program;
+}
+
+async function readConfig(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`reading the forwarder configuration ${path}: ${(error as Error).message}`);
+  }
 }

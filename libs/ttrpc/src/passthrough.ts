@@ -16,8 +16,11 @@ export interface ForwardOptions {
   interceptors?: Readonly<Record<string, ForwardInterceptor>>;
 }
 
-/** Where calls go: a client, or a function that yields the current one (dialled lazily, replaced on loss). */
-export type UpstreamClient = TtrpcClient | (() => TtrpcClient | Promise<TtrpcClient>);
+/**
+ * Where calls go: a client, or a function that yields the current one for a call (dialled lazily,
+ * replaced on loss; it may use the call's deadline and cancellation while it waits).
+ */
+export type UpstreamClient = TtrpcClient | ((call: ServerCall) => TtrpcClient | Promise<TtrpcClient>);
 
 /**
  * A raw handler that re-issues the call upstream with the same service, method, payload bytes,
@@ -28,7 +31,7 @@ export function forwardCall(upstream: UpstreamClient, interceptor?: ForwardInter
   const resolveUpstream = typeof upstream === 'function' ? upstream : () => upstream;
   return async (call) => {
     const next: ForwardNext = async (payload) => {
-      const client = await resolveUpstream();
+      const client = await resolveUpstream(call);
       return client.call(call.service, call.method, payload, {
         deadline: call.deadline,
         metadata: call.metadata,
