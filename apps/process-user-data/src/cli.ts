@@ -1,26 +1,103 @@
 import { buildInfo, createProgram } from '@peerpods/cli';
-import { type Command, Option } from 'commander';
+import { addOptions, collectFlags, type OptionValues, resolveOptions } from '@peerpods/config';
+import { TextLogger } from '@peerpods/log';
+import { MAX_USER_DATA_BYTES, type ProvisionOptions, provisionFiles } from '@peerpods/userdata';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
+import { PROVISION_OPTIONS } from './options';
 
-export function buildCli(): Command {
+export interface CliOptions {
+  /** Environment for the PEERPODS_USERDATA_* overrides; default process.env (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+}
+
+function seconds(text: string): number {
+  // Upstream's flag is a Go int: whole seconds.
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new InvalidArgumentError('expected a whole number of seconds, at least 1');
+  }
+  return Number(text);
+}
+
+/** `''` (not given) lets the lib probe; `none` means "no vendor". */
+function probeOverride(value: string): string | undefined {
+  if (value === '') return undefined;
+  return value.toLowerCase() === 'none' ? '' : value;
+}
+
+function baseUrl(values: OptionValues, flag: string): string {
+  const text = String(values[flag]);
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {}
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new InvalidArgumentError(`-${flag}: "${text}" is not an http(s) URL`);
+  }
+  return text;
+}
+
+function retryInterval(values: OptionValues): number {
+  const ms = Number(values['retry-interval']);
+  if (ms <= 0) throw new InvalidArgumentError(`-retry-interval: must be positive, got ${ms} ms`);
+  return ms;
+}
+
+function provisionOptions(values: OptionValues, timeoutSeconds: number): ProvisionOptions {
+  const text = (flag: string) => String(values[flag]);
+  return {
+    root: text('root'),
+    fetchTimeoutMs: timeoutSeconds * 1000,
+    retryIntervalMs: retryInterval(values),
+    endpoints: {
+      azure: baseUrl(values, 'azure-imds-url'),
+      aws: baseUrl(values, 'aws-imds-url'),
+      gcp: baseUrl(values, 'gcp-metadata-url'),
+      alibaba: baseUrl(values, 'alibaba-metadata-url'),
+    },
+    probes: {
+      dmiSysVendor: probeOverride(text('dmi-sys-vendor')),
+      hypervisorVendor: probeOverride(text('hypervisor-vendor')),
+    },
+  };
+}
+
+export function buildCli(options: CliOptions = {}): Command {
   const info = buildInfo('process-user-data', pkg.version);
   const program = createProgram({
     info,
     description:
       "Runs at pod-VM boot. Fetches the cloud's user-data and writes the allowed files under /run/peerpod.",
   });
-  program
+  const command = program
     .command('provision-files')
-    .description('fetch user-data (cidata file, then the cloud metadata services) and write its files')
-    .addOption(
-      new Option(
-        '-t, --user-data-fetch-timeout <seconds>',
-        'how long to keep trying to fetch user-data',
-      ).default('180'),
+    .description(
+      'fetch user-data (the cidata file, else the metadata service of the cloud the probes detect: ' +
+        'Azure, AWS, GCP, Alibaba), write its allow-listed files and the files initdata derives ' +
+        `(user-data is limited to ${MAX_USER_DATA_BYTES} bytes, 1 MiB; larger is refused)`,
     )
-    .action(() => {
-      process.stderr.write('process-user-data: provisioning is not part of this build yet\n');
+    .addOption(
+      new Option('-t, --user-data-fetch-timeout <seconds>', 'how long to keep trying to fetch user-data')
+        .default('180')
+        .argParser(seconds),
+    );
+  addOptions(command, PROVISION_OPTIONS);
+  command.action(async () => {
+    const writeErr = command.configureOutput().writeErr ?? ((text: string) => process.stderr.write(text));
+    const timeout = command.opts<{ userDataFetchTimeout: string | number }>().userDataFetchTimeout;
+    try {
+      const { values } = resolveOptions(
+        PROVISION_OPTIONS,
+        collectFlags(command, PROVISION_OPTIONS),
+        options.env ?? process.env,
+      );
+      // Go's log writes to stderr; so do these lines, in its `YYYY/MM/DD HH:MM:SS [component]` layout.
+      const log = new TextLogger('userdata/provision', { write: writeErr });
+      await provisionFiles({ ...provisionOptions(values, Number(timeout)), log });
+    } catch (error) {
+      writeErr(`process-user-data: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 1;
-    });
+    }
+  });
   return program;
 }
