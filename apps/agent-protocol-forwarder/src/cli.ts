@@ -94,9 +94,8 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
         `listening on ${forwarder.address.host}:${forwarder.address.port} (${flags.disableTls ? 'plain TCP' : 'TLS'}) ` +
           `for pod ${apf.podNamespace}/${apf.podName}; kata-agent at ${flags.kataAgentSocket}`,
       );
-      await sdNotify('READY=1', (message) => log.warn(message));
-      options.onStarted?.(forwarder);
-      await new Promise<void>((resolve) => {
+      // Handlers first: systemd (or a test) may send SIGTERM the moment it reads READY=1.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
           process.off('SIGTERM', stop);
           process.off('SIGINT', stop);
@@ -109,6 +108,9 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });
+      await sdNotify('READY=1', (message) => log.warn(message));
+      options.onStarted?.(forwarder);
+      await stopped;
     });
   return program;
 }
