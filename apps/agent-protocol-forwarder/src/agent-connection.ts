@@ -22,9 +22,10 @@ export class AgentConnection {
   ) {}
 
   /** The live connection for `call`, dialling if needed; fails when the call is cancelled first. */
-  async current(call?: ServerCall): Promise<TtrpcClient> {
+  current(call?: ServerCall): TtrpcClient | Promise<TtrpcClient> {
+    // Returned synchronously when connected: the forwarding hot path then awaits nothing extra.
     if (this.client && !this.client.closed) return this.client;
-    if (this.closed) throw new TtrpcError(Code.Unavailable, 'forwarder is shutting down');
+    if (this.closed) return Promise.reject(new TtrpcError(Code.Unavailable, 'forwarder is shutting down'));
     this.dialing ??= this.dialWithRetry().finally(() => {
       this.dialing = undefined;
     });

@@ -99,9 +99,9 @@ export class AgentProxy {
   }
 
   /** The forwarder connection; if it was lost, one quick redial shared by the calls waiting for it. */
-  private async currentUpstream(): Promise<TtrpcClient> {
+  private currentUpstream(): TtrpcClient | Promise<TtrpcClient> {
     if (this.upstream && !this.upstream.closed) return this.upstream;
-    if (this.stopped) throw new Error('agent proxy is stopped');
+    if (this.stopped) return Promise.reject(new Error('agent proxy is stopped'));
     this.redialing ??= dial(this.options.target, { timeoutMs: REDIAL_MS })
       .then((socket) => {
         this.upstream = new TtrpcClient(socket);

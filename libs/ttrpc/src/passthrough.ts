@@ -29,14 +29,23 @@ export type UpstreamClient = TtrpcClient | ((call: ServerCall) => TtrpcClient | 
  */
 export function forwardCall(upstream: UpstreamClient, interceptor?: ForwardInterceptor): RawHandler {
   const resolveUpstream = typeof upstream === 'function' ? upstream : () => upstream;
-  return async (call) => {
-    const next: ForwardNext = async (payload) => {
-      const client = await resolveUpstream(call);
-      return client.call(call.service, call.method, payload, {
+  return (call) => {
+    const send = (client: TtrpcClient, payload: Uint8Array) =>
+      client.call(call.service, call.method, payload, {
         deadline: call.deadline,
         metadata: call.metadata,
         cancel: call,
       });
+    // No await when the upstream connection is already there: each microtask turn is proxy latency.
+    const next: ForwardNext = (payload) => {
+      try {
+        const upstreamNow = resolveUpstream(call);
+        return upstreamNow instanceof Promise
+          ? upstreamNow.then((client) => send(client, payload))
+          : send(upstreamNow, payload);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     };
     return interceptor ? interceptor(call, next) : next(call.payload);
   };

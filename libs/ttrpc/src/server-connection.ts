@@ -137,12 +137,22 @@ export class ServerConnection {
         setTimeout(() => this.expire(call), remaining),
       );
     }
-    Promise.resolve()
-      .then(() => method.handler(call))
-      .then(
+    // Called directly (not in a fresh microtask): on the proxy path every turn saved is latency saved.
+    let outcome: ReturnType<typeof method.handler>;
+    try {
+      outcome = method.handler(call);
+    } catch (error) {
+      this.fail(call, error);
+      return;
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
         (result) => this.complete(call, result),
         (error: unknown) => this.fail(call, error),
       );
+    } else {
+      this.complete(call, outcome);
+    }
   }
 
   private onData(frame: Frame): void {
