@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { type ApfConfig, serializeApfConfig } from '@peerpods/apf-config';
 import { silentLogger } from '@peerpods/log';
 import { AgentService, HealthService, methodNames } from '@peerpods/protocols';
+import { tempDir } from '@peerpods/test-support';
 import {
   CertificateAuthority,
   clientTlsOptions,
@@ -15,11 +14,7 @@ import { type Metadata, type RawHandler, TtrpcClient, TtrpcServer } from '@peerp
 import { type RunningForwarder, startForwarder } from '../src/forwarder';
 import { forwarderTlsOptions, type TlsFlags } from '../src/tls-settings';
 
-export function tempDir(prefix = 'apf-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { tempDir };
 
 export interface AgentCall {
   service: string;

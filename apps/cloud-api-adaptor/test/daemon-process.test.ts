@@ -7,6 +7,7 @@ import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { HypervisorService, hypervisor } from '@peerpods/protocols';
+import { waitFor } from '@peerpods/test-support';
 import { createServiceClient, TtrpcClient } from '@peerpods/ttrpc';
 import { freePort, POD_ANNOTATIONS, sandboxId, tempDir } from './harness';
 
@@ -28,14 +29,6 @@ function startProcess(
     output += chunk;
   });
   return { child, output: () => output };
-}
-
-async function waitFor(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function hypervisorCall<T>(

@@ -1,31 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { resolveOptions } from '@peerpods/config';
 import { TextLogger } from '@peerpods/log';
 import { HypervisorService, hypervisor } from '@peerpods/protocols';
+import { freePort, tempDir } from '@peerpods/test-support';
 import { createServiceClient, TtrpcClient } from '@peerpods/ttrpc';
 import { COMMON_OPTIONS } from '../src/common-options';
 import { type RunningDaemon, startDaemon } from '../src/daemon';
 import { daemonConfig } from '../src/daemon-config';
 import { type ScriptedState, scriptedProvider } from './fixtures/scripted-provider';
 
-export function tempDir(prefix = 'caa-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A TCP port that was free a moment ago, for the forwarder stand-ins on 127.0.0.x. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort, tempDir };
 
 export interface TestDaemon {
   daemon: RunningDaemon;

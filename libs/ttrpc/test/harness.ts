@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { tempDir } from '@peerpods/test-support';
 import { type MethodTable, type ServerOptions, TtrpcClient, TtrpcServer } from '../src/index';
 
-/** A fresh temp dir per test file, removed when the file's tests end. */
-export function tempDir(prefix = 'ttrpc-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { tempDir };
 
 let counter = 0;
 
