@@ -145,14 +145,15 @@ export class ServerConnection {
       this.fail(call, error);
       return;
     }
-    if (outcome instanceof Promise) {
-      outcome.then(
-        (result) => this.complete(call, result),
-        (error: unknown) => this.fail(call, error),
-      );
-    } else {
+    if (outcome === undefined || outcome instanceof Uint8Array) {
       this.complete(call, outcome);
+      return;
     }
+    // A promise, or any thenable a handler returns.
+    Promise.resolve(outcome).then(
+      (result) => this.complete(call, result),
+      (error: unknown) => this.fail(call, error),
+    );
   }
 
   private onData(frame: Frame): void {
@@ -181,6 +182,14 @@ export class ServerConnection {
   }
 
   private complete(call: ServerCall, result: Uint8Array | undefined): void {
+    if (result !== undefined && !(result instanceof Uint8Array)) {
+      // A handler bug must cost its call an error status, never the process.
+      this.fail(
+        call,
+        new TtrpcError(Code.Internal, 'ttrpc: handler returned something that is not encoded bytes'),
+      );
+      return;
+    }
     if (!this.finish(call)) return;
     if (call.kind === 'server-stream' || call.kind === 'bidi') {
       this.channel.write(encodeDataFrame(call.streamId, Flags.RemoteClosed | Flags.NoData, EMPTY));
@@ -191,7 +200,7 @@ export class ServerConnection {
     } catch (error) {
       // Go would drop the whole connection here; answering this one call with an error is kinder.
       if (error instanceof OversizeError) this.respond(call.streamId, Code.ResourceExhausted, error.message);
-      else throw error;
+      else this.respond(call.streamId, Code.Internal, String(error));
     }
   }
 

@@ -263,3 +263,22 @@ describe('graceful shutdown', () => {
     assert.ok((await stuck).description.startsWith('ttrpc: closed'));
   });
 });
+
+describe('handler bugs cost one call, never the process', () => {
+  test('a handler that returns something other than bytes gets Internal', async () => {
+    const { client } = await serverAndClient({
+      bad: {
+        Number: (() => 42) as unknown as () => Uint8Array,
+        Thenable: (() => ({
+          then: (ok: (v: Uint8Array) => void) => ok(Buffer.from('via thenable')),
+        })) as unknown as () => Uint8Array,
+      },
+    });
+    const error = await rejection(client.call('bad', 'Number', new Uint8Array(0)));
+    assert.equal(error.code, Code.Internal);
+    assert.equal(
+      Buffer.from(await client.call('bad', 'Thenable', new Uint8Array(0))).toString(),
+      'via thenable',
+    );
+  });
+});
