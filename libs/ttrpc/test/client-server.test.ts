@@ -270,6 +270,7 @@ describe('handler bugs cost one call, never the process', () => {
       bad: {
         Number: (() => 42) as unknown as () => Uint8Array,
         Thenable: (() => ({
+          // biome-ignore lint/suspicious/noThenProperty: this test is about a handler returning a thenable
           then: (ok: (v: Uint8Array) => void) => ok(Buffer.from('via thenable')),
         })) as unknown as () => Uint8Array,
       },
