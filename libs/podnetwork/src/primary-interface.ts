@@ -1,0 +1,41 @@
+import { listAddresses, listRoutes, type NetopsOptions } from '@peerpods/netops';
+
+/**
+ * The namespace's primary interface, as upstream picks it: the device of the IPv4 default route with
+ * the lowest metric; among equals, the same name prefix with the lowest numeric suffix (eth0 < eth1).
+ * Undefined when there is no default route.
+ */
+export async function primaryInterface(options: NetopsOptions = {}): Promise<string | undefined> {
+  const defaults = (await listRoutes(options)).filter(
+    (route) => route.dst === '0.0.0.0/0' && route.type === 'unicast' && route.dev !== undefined,
+  );
+  defaults.sort((a, b) => (a.metric ?? 0) - (b.metric ?? 0) || compareNames(a.dev!, b.dev!));
+  return defaults[0]?.dev;
+}
+
+function compareNames(a: string, b: string): number {
+  const [, pa = a, na = ''] = /^(.*?)(\d*)$/.exec(a) ?? [];
+  const [, pb = b, nb = ''] = /^(.*?)(\d*)$/.exec(b) ?? [];
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  return (na === '' ? -1 : Number(na)) - (nb === '' ? -1 : Number(nb));
+}
+
+/** IPv4 addresses of `dev` in prefix form (`10.244.1.7/24`), in ip's order. */
+export async function ipv4Addresses(dev: string, options: NetopsOptions = {}): Promise<string[]> {
+  return (await listAddresses({ ...options, dev, family: 'inet' })).map((address) => address.cidr);
+}
+
+/** `10.244.1.7/24` → `10.244.1.7`. */
+export function withoutPrefix(cidr: string): string {
+  return cidr.split('/')[0]!;
+}
+
+/** `10.244.1.7/24` → `10.244.1.0/24`. */
+export function subnetOf(cidr: string): string {
+  const [ip = '', prefix = '32'] = cidr.split('/');
+  const bits = Number(prefix);
+  const value = ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const net = (value & mask) >>> 0;
+  return `${[24, 16, 8, 0].map((shift) => (net >>> shift) & 255).join('.')}/${bits}`;
+}

@@ -1,0 +1,174 @@
+import { basename, dirname, resolve } from 'node:path';
+import type { PodNetwork, PodRoute } from '@peerpods/apf-config';
+import {
+  createNetns,
+  detectIptables,
+  getLink,
+  type Iptables,
+  ipBatch,
+  type NetopsOptions,
+  netnsExists,
+  netnsMoveRef,
+} from '@peerpods/netops';
+import { step } from './errors';
+import { addNotrackRules, removeNotrackRules } from './notrack';
+import type { PodVmNetwork } from './pod-vm-network';
+import { ipv4Addresses, primaryInterface, subnetOf, withoutPrefix } from './primary-interface';
+import { MAX_TUNNEL_MTU } from './vxlan-worker-network';
+
+/** The tunnel's name in the VM's root netns, before it moves into the pod netns. */
+export const POD_VM_TUNNEL_NAME = 'vxlan0';
+
+export interface VxlanPodVmNetworkOptions {
+  /** The VM's root netns path; default: this process's own. */
+  rootNetns?: string;
+  /** How long to wait for the VM's primary interface and its IPv4; default 3 min. */
+  waitTimeoutMs?: number;
+  /** Poll interval while waiting; default 1 s. */
+  waitTickMs?: number;
+  /** How to find iptables; default netops's detectIptables(). */
+  iptables?: () => Promise<Iptables>;
+  timeoutMs?: number;
+}
+
+/**
+ * The pod-VM side of the VXLAN tunnel (upstream-caa.md §5.3): recreate the pod's interface (IP, MAC,
+ * MTU, routes, permanent neighbours) in the pod netns as the end of a tunnel to the worker.
+ */
+export class VxlanPodVmNetwork implements PodVmNetwork {
+  private readonly root: NetopsOptions;
+  private active: { podNetns: string; iface: string; vni: number } | undefined;
+
+  constructor(private readonly options: VxlanPodVmNetworkOptions = {}) {
+    this.root = { netns: options.rootNetns, timeoutMs: options.timeoutMs };
+  }
+
+  async setup(request: {
+    podNetwork: PodNetwork;
+    podNamespacePath: string;
+    hostInterface?: string;
+  }): Promise<void> {
+    const { podNetwork: net, podNamespacePath } = request;
+    if (net.vxlanId === undefined) throw new Error('pod-network has no vxlan-id');
+    const vni = net.vxlanId;
+    const port = net.vxlanPort ?? 4789;
+    const remote = withoutPrefix(net.workerNodeIp);
+    const iface = net.interface;
+    const what = `pod VM setup of vni ${vni}`;
+    const pod: NetopsOptions = { netns: podNamespacePath, timeoutMs: this.options.timeoutMs };
+
+    await step(what, 'wait for the primary interface', async () => {
+      await this.waitForAddress(undefined);
+      if (request.hostInterface) await this.waitForAddress(request.hostInterface);
+    });
+    await step(what, 'open the pod netns', async () => {
+      if (await netnsExists(podNamespacePath)) return;
+      const absolute = resolve(podNamespacePath);
+      if (dirname(absolute) !== '/run/netns' && dirname(absolute) !== '/var/run/netns') {
+        throw new Error(`network namespace ${podNamespacePath} does not exist`);
+      }
+      await createNetns(basename(absolute), { timeoutMs: this.options.timeoutMs });
+      await ipBatch(['link set lo up'], pod);
+    });
+    await step(what, 'check', async () => {
+      if ((await getLink(POD_VM_TUNNEL_NAME, this.root)) !== undefined)
+        throw new Error(`${POD_VM_TUNNEL_NAME} already exists`);
+      if ((await getLink(iface, pod)) !== undefined)
+        throw new Error(`${podNamespacePath} already has ${iface}`);
+    });
+
+    const ipt = await step(what, 'find iptables', () => (this.options.iptables ?? detectIptables)());
+    const undoRules = () => removeNotrackRules(ipt, vni, this.root);
+    await step(
+      what,
+      'add iptables NOTRACK rules',
+      () => addNotrackRules(ipt, { remote, vni, port }, this.root),
+      undoRules,
+    );
+
+    const undoLink = async () => {
+      await ipBatch([`link del ${POD_VM_TUNNEL_NAME}`], this.root).catch(() => {});
+      await ipBatch([`link del ${POD_VM_TUNNEL_NAME}`], pod).catch(() => {});
+      const link = await getLink(iface, pod).catch(() => undefined);
+      if (link?.kind === 'vxlan') await ipBatch([`link del ${iface}`], pod).catch(() => {});
+      await undoRules();
+    };
+    await step(
+      what,
+      'create vxlan link',
+      () =>
+        ipBatch(
+          [
+            `link add ${POD_VM_TUNNEL_NAME} type vxlan id ${vni} remote ${remote} dstport ${port}`,
+            `link set ${POD_VM_TUNNEL_NAME} netns ${netnsMoveRef(podNamespacePath)}`,
+          ],
+          this.root,
+        ),
+      undoLink,
+    );
+    const mtu = Math.min(net.mtu > 0 ? net.mtu : MAX_TUNNEL_MTU, MAX_TUNNEL_MTU);
+    const lines = [
+      `link set ${POD_VM_TUNNEL_NAME} name ${iface}`,
+      `link set ${iface} address ${net.podHwAddr}`,
+      `link set ${iface} mtu ${mtu}`,
+      `addr add ${net.podIp} dev ${iface}`,
+      `link set ${iface} up`,
+    ];
+    if (!net.podIp.endsWith('/32')) lines.push(`route del ${subnetOf(net.podIp)} dev ${iface} proto kernel`);
+    const routes = net.routes.filter((r) => r.dev === undefined || r.dev === '' || r.dev === iface);
+    for (const route of [...routes.filter((r) => !r.gw), ...routes.filter((r) => r.gw)])
+      lines.push(routeLine(route, iface));
+    for (const n of net.neighbors) {
+      if (n.ip && n.hwAddr) lines.push(`neigh replace ${n.ip} lladdr ${n.hwAddr} dev ${iface} nud permanent`);
+    }
+    await step(what, 'configure the pod interface', () => ipBatch(lines, pod), undoLink);
+    this.active = { podNetns: podNamespacePath, iface, vni };
+  }
+
+  async teardown(): Promise<void> {
+    const active = this.active;
+    if (active === undefined) return;
+    const what = `pod VM teardown of vni ${active.vni}`;
+    const pod: NetopsOptions = { netns: active.podNetns, timeoutMs: this.options.timeoutMs };
+    await step(what, 'delete the pod interface', async () => {
+      if (!(await netnsExists(active.podNetns))) return;
+      const link = await getLink(active.iface, pod);
+      if (link?.kind === 'vxlan') await ipBatch([`link del ${active.iface}`], pod);
+    });
+    const ipt = await step(what, 'find iptables', () => (this.options.iptables ?? detectIptables)());
+    await step(what, 'remove iptables NOTRACK rules', () => removeNotrackRules(ipt, active.vni, this.root));
+    this.active = undefined;
+  }
+
+  /** Waits for `dev` (default: the primary interface) to have exactly one IPv4 address. */
+  private async waitForAddress(dev: string | undefined): Promise<string> {
+    const until = Date.now() + (this.options.waitTimeoutMs ?? 180_000);
+    let last = 'no IPv4 default route';
+    for (;;) {
+      const name = dev ?? (await primaryInterface(this.root));
+      if (name !== undefined) {
+        const addresses = await ipv4Addresses(name, this.root).catch(() => []);
+        if (addresses.length === 1) return addresses[0]!;
+        if (addresses.length > 1) {
+          throw new Error(
+            `interface ${name} has ${addresses.length} IPv4 addresses (${addresses.join(', ')}); expected exactly one`,
+          );
+        }
+        last = `interface ${name} has no IPv4 address`;
+      }
+      if (Date.now() >= until) throw new Error(`timed out: ${last}`);
+      await new Promise((r) => setTimeout(r, this.options.waitTickMs ?? 1000));
+    }
+  }
+}
+
+function routeLine(route: PodRoute, iface: string): string {
+  const dst = !route.dst || route.dst === '0.0.0.0/0' ? 'default' : route.dst;
+  const parts = ['route', 'add', dst];
+  if (route.gw) parts.push('via', route.gw);
+  parts.push('dev', iface);
+  if (!route.gw) parts.push('scope', 'link');
+  else if (route.scope && route.scope !== 'universe') parts.push('scope', route.scope);
+  if (route.protocol) parts.push('proto', route.protocol);
+  return parts.join(' ');
+}

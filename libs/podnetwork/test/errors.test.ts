@@ -1,0 +1,164 @@
+// Bad input and failures: each leaves nothing half-configured and says what went wrong.
+import assert from 'node:assert/strict';
+import { after, afterEach, test } from 'node:test';
+import { detectIptables, NetnsNotFoundError } from '@peerpods/netops';
+import { tempDir } from '@peerpods/test-support';
+import { PodNetworkError, VxlanPodVmNetwork, VxlanWorkerNetwork } from '../src/index';
+import { traces } from './support/checks';
+import { buildTopology, ip, leftoverNamespaces, requireRoot, Scratch } from './support/topology';
+
+const scratch = new Scratch();
+afterEach(() => scratch.cleanup());
+after(async () => assert.deepEqual(await leftoverNamespaces(), []));
+
+const settings = { vxlanPort: 4789, vxlanMinId: 555000 };
+
+test('inspect of a netns path that does not exist: netops error', async () => {
+  requireRoot();
+  const worker = new VxlanWorkerNetwork(settings);
+  await assert.rejects(worker.inspect('/run/netns/ppn-no-such-netns'), (error: unknown) => {
+    assert.ok(error instanceof NetnsNotFoundError);
+    assert.match(
+      (error as Error).message,
+      /network namespace \/run\/netns\/ppn-no-such-netns does not exist/,
+    );
+    return true;
+  });
+  assert.equal(worker.allocatedCount, 0);
+});
+
+test('inspect of a pod interface with two IPv4 addresses says what it found', async () => {
+  const topo = await buildTopology(scratch);
+  await ip(topo.pod.name, 'addr add 10.244.7.6/24 dev eth0');
+  const worker = new VxlanWorkerNetwork(settings, { hostNetns: topo.worker.path });
+  await assert.rejects(worker.inspect(topo.pod.path), {
+    message: `pod interface eth0 in ${topo.pod.path} has 2 IPv4 addresses (10.244.7.5/24, 10.244.7.6/24); expected exactly one`,
+  });
+  assert.equal(worker.allocatedCount, 0);
+});
+
+test('20 concurrent inspects get distinct indexes; a VNI already in the kernel is skipped', async () => {
+  const topo = await buildTopology(scratch);
+  // Someone else's tunnel with VNI 555003 in the worker netns.
+  await ip(topo.worker.name, 'link add other type vxlan id 555003 remote 198.51.100.9 dstport 4789');
+  const worker = new VxlanWorkerNetwork(settings, { hostNetns: topo.worker.path });
+  const networks = await Promise.all(Array.from({ length: 20 }, () => worker.inspect(topo.pod.path)));
+  const indexes = networks.map((n) => n.index).sort((a, b) => a - b);
+  assert.deepEqual(indexes, [0, 1, 2, ...Array.from({ length: 17 }, (_, i) => i + 4)]);
+  assert.ok(networks.every((n) => n.vxlanId === 555000 + n.index));
+  // Forcing the used VNI fails cleanly.
+  const forced = { ...networks[0]!, index: 3, vxlanId: 555003 };
+  await assert.rejects(
+    worker.setup({
+      sandboxId: 'x',
+      netnsPath: topo.pod.path,
+      instanceIps: ['198.51.100.2'],
+      podNetwork: forced,
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof PodNetworkError);
+      assert.match((error as Error).message, /vni 555003 is already used by other in the host netns/);
+      return true;
+    },
+  );
+  assert.deepEqual(await traces(topo.worker), ['link other (vni 555003)']);
+  assert.deepEqual(await traces(topo.pod), []);
+  // Teardown without setup (CreateVM failed after inspect) only releases the index.
+  await worker.teardown({ sandboxId: 'x', netnsPath: topo.pod.path, podNetwork: networks[0]! });
+  assert.equal(worker.allocatedCount, 19);
+  assert.equal((await worker.inspect(topo.pod.path)).index, networks[0]!.index);
+});
+
+test('iptables missing: clear error, nothing half-configured, on both sides', async () => {
+  const topo = await buildTopology(scratch);
+  const empty = tempDir('peerpods-podnetwork-');
+  const iptables = () => detectIptables({ searchPath: empty });
+  const worker = new VxlanWorkerNetwork(settings, { hostNetns: topo.worker.path, iptables });
+  const podNetwork = await worker.inspect(topo.pod.path);
+  await assert.rejects(
+    worker.setup({ sandboxId: 'x', netnsPath: topo.pod.path, instanceIps: ['198.51.100.2'], podNetwork }),
+    /worker setup of vni 555000 for sandbox x failed at "find iptables": iptables not found/,
+  );
+  const vm = new VxlanPodVmNetwork({
+    rootNetns: topo.vm.path,
+    iptables,
+    waitTimeoutMs: 1000,
+    waitTickMs: 100,
+  });
+  const vmPodPath = `/run/netns/${topo.vmPodName}`;
+  await assert.rejects(
+    vm.setup({ podNetwork, podNamespacePath: vmPodPath }),
+    /pod VM setup of vni 555000 failed at "find iptables": iptables not found/,
+  );
+  for (const ns of [topo.worker, topo.pod, topo.vm, { name: topo.vmPodName, path: vmPodPath }]) {
+    assert.deepEqual(await traces(ns), [], ns.name);
+  }
+});
+
+test('a failing step is undone: pod VM side with a bad route, worker side with a bad remote', async () => {
+  const topo = await buildTopology(scratch);
+  const worker = new VxlanWorkerNetwork(settings, { hostNetns: topo.worker.path });
+  const podNetwork = await worker.inspect(topo.pod.path);
+  await assert.rejects(
+    worker.setup({ sandboxId: 'x', netnsPath: topo.pod.path, instanceIps: ['not-an-ip'], podNetwork }),
+    /failed at "check": no IPv4 instance IP for the tunnel in \[not-an-ip\]/,
+  );
+  // The move into the pod netns fails (a link there has the temporary name): the host's link and
+  // the iptables rules added before it are undone.
+  await ip(topo.pod.name, 'link add ppvxlan1 type veth peer name ppx2');
+  await assert.rejects(
+    worker.setup({ sandboxId: 'x', netnsPath: topo.pod.path, instanceIps: ['198.51.100.2'], podNetwork }),
+    (error: unknown) => {
+      assert.ok(error instanceof PodNetworkError);
+      assert.equal((error as PodNetworkError).step, 'create vxlan link');
+      assert.match(
+        (error as Error).message,
+        /same name exists in the target netns\. \(line 2: link set ppvxlan1 netns/,
+      );
+      return true;
+    },
+  );
+  await ip(topo.pod.name, 'link del ppvxlan1');
+  assert.deepEqual(await traces(topo.worker), []);
+  assert.deepEqual(await traces(topo.pod), []);
+
+  const vm = new VxlanPodVmNetwork({ rootNetns: topo.vm.path, waitTimeoutMs: 1000, waitTickMs: 100 });
+  const vmPod = { name: topo.vmPodName, path: `/run/netns/${topo.vmPodName}` };
+  const broken = {
+    ...podNetwork,
+    routes: [...podNetwork.routes, { dst: '10.99.0.0/16', gw: '10.250.0.1', dev: 'eth0' }],
+  };
+  await assert.rejects(vm.setup({ podNetwork: broken, podNamespacePath: vmPod.path }), (error: unknown) => {
+    assert.ok(error instanceof PodNetworkError);
+    assert.equal((error as PodNetworkError).step, 'configure the pod interface');
+    assert.match((error as Error).message, /route add 10\.99\.0\.0\/16 via 10\.250\.0\.1/);
+    return true;
+  });
+  assert.deepEqual(await traces(topo.vm), []);
+  assert.deepEqual(await traces(vmPod), []);
+});
+
+test('pod VM side: waiting for the primary interface is bounded', async () => {
+  requireRoot();
+  const bare = await scratch.netns();
+  const vm = new VxlanPodVmNetwork({ rootNetns: bare.path, waitTimeoutMs: 300, waitTickMs: 50 });
+  const podNetwork = {
+    podIp: '10.244.7.5/24',
+    podHwAddr: '0a:58:0a:f4:07:05',
+    interface: 'eth0',
+    workerNodeIp: '198.51.100.1/24',
+    tunnelType: 'vxlan',
+    routes: [],
+    neighbors: [],
+    mtu: 1500,
+    index: 0,
+    vxlanId: 555000,
+    vxlanPort: 4789,
+    dedicated: false,
+    externalNetViaPodVm: false,
+  };
+  await assert.rejects(
+    vm.setup({ podNetwork, podNamespacePath: `/run/netns/${scratch.name()}` }),
+    /failed at "wait for the primary interface": timed out: no IPv4 default route/,
+  );
+});
