@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseApfConfig } from '@peerpods/apf-config';
 import { buildInfo, createProgram } from '@peerpods/cli';
 import { createLogger } from '@peerpods/log';
-import { NoopPodVmNetwork, type PodVmNetwork } from '@peerpods/podnetwork';
+import { type PodVmNetwork, VxlanPodVmNetwork } from '@peerpods/podnetwork';
 import { type Command, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { type RunningForwarder, startForwarder } from './forwarder';
@@ -11,7 +11,7 @@ import { sdNotify } from './sd-notify';
 import { forwarderTlsOptions } from './tls-settings';
 
 export interface ForwarderCliOptions {
-  /** The pod-VM side of pod networking; a no-op until pod networking lands. */
+  /** The pod-VM side of pod networking; default: the real VXLAN tunnel (tests pass a no-op). */
   network?: PodVmNetwork;
   onStarted?: (forwarder: RunningForwarder) => void;
 }
@@ -69,7 +69,7 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
       const log = await createLogger('forwarder');
       const listen = parseListenAddress(flags.listen);
       const apf = parseApfConfig(await readConfig(flags.config), flags.config);
-      const network = options.network ?? new NoopPodVmNetwork();
+      const network = options.network ?? new VxlanPodVmNetwork();
       // The pod's interface must exist before the first CreateContainer can join its namespace.
       await network.setup({
         podNetwork: apf.podNetwork,

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { startProgram } from '@peerpods/cli';
+import { StubWorkerNetwork } from '@peerpods/podnetwork';
 import { type Provider, ProviderRegistry } from '@peerpods/providers';
 import { buildCli } from '../src/cli';
 
@@ -59,4 +60,4 @@ registry.register({
     return provider;
   },
 });
-startProgram(buildCli({ registry }));
+startProgram(buildCli({ registry, network: new StubWorkerNetwork({ vxlanPort: 4789, vxlanMinId: 555000 }) }));

@@ -3,7 +3,7 @@ import type { OptionSpec, OptionValues } from '@peerpods/config';
 import { describeOptions } from '@peerpods/config';
 import { validateGlobalInitdata } from '@peerpods/initdata';
 import type { Logger } from '@peerpods/log';
-import { StubWorkerNetwork, type WorkerNetwork } from '@peerpods/podnetwork';
+import { VxlanWorkerNetwork, type WorkerNetwork } from '@peerpods/podnetwork';
 import { HypervisorService, PodVMInfoService } from '@peerpods/protocols';
 import type { ProviderFactory } from '@peerpods/providers';
 import { TtrpcServer } from '@peerpods/ttrpc';
@@ -21,7 +21,7 @@ export interface DaemonOptions {
   values: OptionValues;
   /** The `[adaptor]` logger; sandboxes log under `adaptor/cloud` and `adaptor/proxy`. */
   log: Logger;
-  /** The worker side of pod networking; a stub until the pod-networking issue lands. */
+  /** The worker side of pod networking; default: the real VXLAN tunnel (tests pass a stub). */
   network?: WorkerNetwork;
   onPhase?: (sandboxId: string, phase: string, ms: number) => void;
 }
@@ -51,7 +51,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
   const network =
     options.network ??
-    new StubWorkerNetwork({
+    new VxlanWorkerNetwork({
       vxlanPort: config.vxlanPort,
       vxlanMinId: config.vxlanMinId,
       hostInterface: config.hostInterface,

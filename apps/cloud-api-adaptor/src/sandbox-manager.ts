@@ -105,6 +105,8 @@ export class SandboxManager {
     } catch (error) {
       this.sandboxes.delete(id);
       rmSync(dir, { recursive: true, force: true });
+      // inspect reserved a VNI for this sandbox; give it back.
+      if (sandbox.podNetwork) await this.releaseNetwork(sandbox);
       throw error;
     }
     this.cloudLog.info(
@@ -154,6 +156,7 @@ export class SandboxManager {
       await sandbox.starting.settled;
     }
     await this.undoStart(sandbox);
+    await this.releaseNetwork(sandbox);
     rmSync(sandbox.dir, { recursive: true, force: true });
     this.sandboxes.delete(id);
     this.cloudLog.info(`stopped sandbox ${id}`);
@@ -286,6 +289,17 @@ export class SandboxManager {
         .catch((error: unknown) => log.warn(`tearing down the tunnel of ${sandbox.id}: ${String(error)}`));
       sandbox.tunnelUp = false;
     }
+  }
+
+  /** Teardown is idempotent and also frees the VNI that inspect reserved, tunnel built or not. */
+  private async releaseNetwork(sandbox: Sandbox): Promise<void> {
+    if (!sandbox.podNetwork) return;
+    await this.deps.network
+      .teardown({ sandboxId: sandbox.id, netnsPath: sandbox.netnsPath, podNetwork: sandbox.podNetwork })
+      .catch((error: unknown) =>
+        this.cloudLog.warn(`releasing the pod network of ${sandbox.id}: ${String(error)}`),
+      );
+    sandbox.tunnelUp = false;
   }
 
   private instanceSpec(parsed: ReturnType<typeof parseSandboxAnnotations>): InstanceTypeSpec {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { resolveOptions } from '@peerpods/config';
 import { TextLogger } from '@peerpods/log';
+import { StubWorkerNetwork } from '@peerpods/podnetwork';
 import { HypervisorService, hypervisor } from '@peerpods/protocols';
 import { freePort, tempDir } from '@peerpods/test-support';
 import { createServiceClient, TtrpcClient } from '@peerpods/ttrpc';
@@ -58,7 +59,9 @@ export async function startTestDaemon(flags: Record<string, string | boolean> = 
   );
   const logs: string[] = [];
   const log = new TextLogger('adaptor', { write: (line) => logs.push(line) });
-  const daemon = await startDaemon({ config: daemonConfig(values), factory, values, log });
+  const config = daemonConfig(values);
+  const network = new StubWorkerNetwork({ vxlanPort: config.vxlanPort, vxlanMinId: config.vxlanMinId });
+  const daemon = await startDaemon({ config, factory, values, log, network });
   after(() => daemon.stop());
   const once = async <T>(
     work: (client: ReturnType<typeof createServiceClient<typeof HypervisorService>>) => Promise<T>,
