@@ -1,6 +1,7 @@
 import { type Family, familyFlag } from './family';
 import { iproute2Json } from './iproute2';
 import { flag, isObject, type JsonObject, num, str } from './json';
+import { type Link, toLink } from './links';
 import type { NetopsOptions } from './options';
 
 /** One address of `ip -json addr show`, flattened from its link's `addr_info`. */
@@ -35,7 +36,22 @@ export async function listAddresses(options: ListAddressesOptions = {}): Promise
   const args = options.family === undefined ? [] : [familyFlag(options.family)];
   args.push('addr', 'show');
   if (options.dev !== undefined) args.push('dev', options.dev);
-  const links = await iproute2Json('ip', args, options);
+  return flatten(await iproute2Json('ip', args, options), options.family);
+}
+
+/**
+ * Every link of the namespace (as {@link listLinks}, with details) and every address (as
+ * {@link listAddresses}, only `family` when given) from one `ip -json -details addr show`.
+ */
+export async function listLinksAndAddresses(
+  options: NetopsOptions & { readonly family?: Family } = {},
+): Promise<{ links: Link[]; addresses: Address[] }> {
+  // No family flag: ip would leave out the links without an address of that family.
+  const entries = await iproute2Json('ip', ['-details', 'addr', 'show'], options);
+  return { links: entries.map(toLink), addresses: flatten(entries, options.family) };
+}
+
+function flatten(links: readonly JsonObject[], family: Family | undefined): Address[] {
   const addresses: Address[] = [];
   for (const link of links) {
     const infos = link.addr_info;
@@ -43,7 +59,8 @@ export async function listAddresses(options: ListAddressesOptions = {}): Promise
     for (const info of infos) {
       if (!isObject(info)) continue;
       const address = toAddress(link, info);
-      if (address !== undefined) addresses.push(address);
+      if (address !== undefined && (family === undefined || address.family === family))
+        addresses.push(address);
     }
   }
   return addresses;

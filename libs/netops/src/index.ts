@@ -4,7 +4,7 @@
 /** IANA's VXLAN port, upstream's `-vxlan-port` default. */
 export const VXLAN_DEFAULT_PORT = 4789;
 
-export { type Address, type ListAddressesOptions, listAddresses } from './addresses';
+export { type Address, type ListAddressesOptions, listAddresses, listLinksAndAddresses } from './addresses';
 export { failedLineNumber, ipBatch, tcBatch } from './batch';
 export {
   type CommandOptions,
@@ -32,7 +32,15 @@ export {
   type IptablesBinary,
   type IptablesFlavour,
 } from './iptables-detect';
-export { parseTableListing, type RuleSpec, splitRuleLine, type TableListing } from './iptables-rules';
+export {
+  parseTableListing,
+  quoteRuleWord,
+  type RuleSpec,
+  restoreLine,
+  splitRuleLine,
+  type TableListing,
+  targetsChain,
+} from './iptables-rules';
 export type { JsonObject } from './json';
 export { getLink, type Link, listLinks, type VxlanInfo } from './links';
 export { type ListNeighboursOptions, listNeighbours, type Neighbour } from './neighbours';

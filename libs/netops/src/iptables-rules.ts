@@ -60,3 +60,14 @@ export function targetsChain(rule: RuleSpec, chain: string): boolean {
   }
   return false;
 }
+
+/** Quotes a word the way iptables-save does when it has to (spaces, quotes, backslashes). */
+export function quoteRuleWord(word: string): string {
+  if (word !== '' && !/[\s"'\\]/.test(word)) return word;
+  return `"${word.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/** One iptables-restore line from arguments, e.g. `restoreLine(['-A', 'OUTPUT', '-j', 'X'])`. */
+export function restoreLine(words: readonly string[]): string {
+  return words.map(quoteRuleWord).join(' ');
+}

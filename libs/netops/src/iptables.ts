@@ -1,3 +1,4 @@
+import { basename, dirname, join } from 'node:path';
 import { type CommandResult, type CommandRunner, runCommand } from './command';
 import { NetopsCommandError } from './errors';
 import { type DetectIptablesOptions, detectIptablesBinary, type IptablesBinary } from './iptables-detect';
@@ -126,6 +127,61 @@ export class Iptables {
       await this.command(table, ['-X', chain], options);
       return true;
     });
+  }
+
+  /**
+   * Applies `lines` (iptables-restore commands without the `*table`/`COMMIT` frame, e.g.
+   * `:CHAIN - [0:0]`, `-A CHAIN ...`, `-D CHAIN ...`, `-X CHAIN`; see `restoreLine`) with one
+   * `iptables-restore -w --noflush`, in one transaction: all lines apply or none. Nothing runs when
+   * `lines` is empty. A failure names the line, e.g. `... (line 2: -D peerpod-OUTPUT -d ...)`.
+   * Careful: `:CHAIN` on an existing user chain flushes it (legacy); declare only absent chains.
+   */
+  restore(table: IptablesTable, lines: readonly string[], options: NetopsOptions = {}): Promise<void> {
+    return queue.run(() => this.restoreLines(table, lines, options));
+  }
+
+  /**
+   * Reads the table (`-S`), then applies what `plan` makes of it with one {@link restore}, without
+   * another operation of this process in between. Returns the lines applied (none: nothing ran).
+   */
+  editTable(
+    table: IptablesTable,
+    plan: (listing: TableListing) => readonly string[],
+    options: NetopsOptions = {},
+  ): Promise<readonly string[]> {
+    return queue.run(async () => {
+      const lines = plan(await this.listing(table, options));
+      await this.restoreLines(table, lines, options);
+      return lines;
+    });
+  }
+
+  /** The iptables-restore of the same flavour, next to the binary (`iptables` → `iptables-restore`). */
+  get restoreBinary(): string {
+    return join(dirname(this.binary.path), `${basename(this.binary.path)}-restore`);
+  }
+
+  private async restoreLines(table: IptablesTable, lines: readonly string[], options: NetopsOptions) {
+    for (const line of lines) {
+      if (/[\r\n]/.test(line))
+        throw new TypeError(`iptables-restore line contains a newline: ${JSON.stringify(line)}`);
+    }
+    if (lines.length === 0) return;
+    const target = await resolveNetns(options.netns);
+    const command = execInNetns(target, this.restoreBinary, ['-w', '--noflush']);
+    const run = options.run ?? this.run;
+    const input = `*${table}\n${lines.join('\n')}\nCOMMIT\n`;
+    try {
+      await run(command.file, command.args, { input, timeoutMs: options.timeoutMs ?? this.timeoutMs });
+    } catch (error) {
+      if (!(error instanceof NetopsCommandError)) throw error;
+      // `iptables-restore: line N failed`; line 1 is the `*table` header.
+      const match = /line (\d+) failed/.exec(error.stderr);
+      const number = match === null ? undefined : Number(match[1]) - 1;
+      const text = number === undefined ? undefined : lines[number - 1];
+      if (number === undefined || text === undefined) throw error;
+      throw error.withFailedLine({ number, text });
+    }
   }
 
   private async listing(table: IptablesTable, options: NetopsOptions): Promise<TableListing> {

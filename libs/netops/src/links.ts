@@ -68,7 +68,8 @@ export async function getLink(name: string, options: NetopsOptions = {}): Promis
   }
 }
 
-function toLink(raw: JsonObject): Link {
+/** A Link from one entry of `ip -json -details link show` (or `addr show`, which has the same fields). */
+export function toLink(raw: JsonObject): Link {
   const flags = strings(raw, 'flags');
   const info = obj(raw, 'linkinfo');
   const kind = info === undefined ? undefined : str(info, 'info_kind');

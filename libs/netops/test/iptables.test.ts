@@ -3,7 +3,14 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { tempDir } from '@peerpods/test-support';
-import { detectIptables, type Iptables, IptablesNotFoundError, type RuleSpec } from '../src/index';
+import {
+  detectIptables,
+  type Iptables,
+  IptablesNotFoundError,
+  NetopsCommandError,
+  type RuleSpec,
+  restoreLine,
+} from '../src/index';
 import { requireRoot, Scratch } from './support/scratch';
 
 // Every iptables command here runs inside a namespace made by the test, never in the host's.
@@ -127,6 +134,54 @@ for (const flavour of ['nft', 'legacy'] as const) {
       assert.equal(added.filter(Boolean).length, 1);
       const { rules } = await ipt.listTable('raw', { netns: ns.path });
       assert.deepEqual(rules, [['-A', 'peerpod-OUTPUT', ...rule]]);
+    });
+
+    test('restore and editTable: one transaction, quoting, the failing line named', async () => {
+      requireRoot();
+      const ipt = await iptables();
+      const { name, path: netns } = await scratch.netns();
+      const at = { netns };
+      const out = notrack('-d', '198.51.100.3', 555003);
+      await ipt.restore(
+        'raw',
+        [
+          ':peerpod-OUTPUT - [0:0]',
+          '-A OUTPUT -j peerpod-OUTPUT',
+          restoreLine(['-A', 'peerpod-OUTPUT', ...out]),
+        ],
+        at,
+      );
+      assert.deepEqual((await ipt.listTable('raw', at)).rules, [
+        ['-A', 'OUTPUT', '-j', 'peerpod-OUTPUT'],
+        ['-A', 'peerpod-OUTPUT', ...out],
+      ]);
+      // A failing line applies nothing and is named.
+      await assert.rejects(
+        ipt.restore(
+          'raw',
+          ['-A OUTPUT -j ACCEPT', restoreLine(['-D', 'peerpod-OUTPUT', ...notrack('-d', '198.51.100.9', 1)])],
+          at,
+        ),
+        (error: unknown) => {
+          assert.ok(error instanceof NetopsCommandError);
+          assert.match(
+            error.message,
+            new RegExp(`^ip netns exec ${name} ${ipt.restoreBinary} -w --noflush: exit 1: `),
+          );
+          assert.equal(error.failedLine?.number, 2);
+          return true;
+        },
+      );
+      assert.equal((await ipt.listTable('raw', at)).rules.length, 2);
+      const applied = await ipt.editTable(
+        'raw',
+        (listing) => listing.rules.map((r) => restoreLine(['-D', ...r.slice(1)])).concat('-X peerpod-OUTPUT'),
+        at,
+      );
+      assert.equal(applied.length, 3);
+      assert.deepEqual(await ipt.listTable('raw', at), { chains: ['PREROUTING', 'OUTPUT'], rules: [] });
+      assert.deepEqual(await ipt.editTable('raw', () => [], at), []);
+      assert.equal(restoreLine(['a b', 'x"y\\', '']), '"a b" "x\\"y\\\\" ""');
     });
 
     test('a missing namespace and a bad rule surface clearly', async () => {

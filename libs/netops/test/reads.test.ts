@@ -10,6 +10,7 @@ import {
   ipBatch,
   listAddresses,
   listLinks,
+  listLinksAndAddresses,
   listNeighbours,
   listRoutes,
   NetnsNotFoundError,
@@ -56,6 +57,24 @@ async function readAll(netns: string) {
 describe('reads (ip -json) inside a namespace', () => {
   const scratch = new Scratch();
   afterEach(() => scratch.cleanup());
+
+  test('listLinksAndAddresses: the same links and addresses as the two reads, from one process', async () => {
+    const a = await podLikeNamespace(scratch);
+    await ipBatch(['link add vx9 type vxlan id 42 remote 198.51.100.7 dstport 4789'], { netns: a.path });
+    const both = await listLinksAndAddresses({ netns: a.path, family: 'inet' });
+    const strip = <T extends { raw: unknown }>({ raw: _raw, ...rest }: T) => rest;
+    const links = await listLinks({ netns: a.path });
+    assert.deepEqual(
+      both.links.map((l) => ({ ...strip(l), flags: undefined, operState: undefined })),
+      links.map((l) => ({ ...strip(l), flags: undefined, operState: undefined })),
+    );
+    assert.equal(both.links.find((l) => l.name === 'vx9')?.vxlan?.id, 42);
+    assert.deepEqual(
+      both.addresses.map(strip),
+      (await listAddresses({ netns: a.path, family: 'inet' })).map(strip),
+    );
+    assert.ok(both.addresses.some((x) => x.cidr === '198.51.100.1/24'));
+  });
 
   test('links, addresses, routes and neighbours of a veth, by /run/netns path', async () => {
     requireRoot();

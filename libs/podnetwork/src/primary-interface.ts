@@ -1,4 +1,4 @@
-import { listAddresses, listRoutes, type NetopsOptions } from '@peerpods/netops';
+import { listAddresses, listRoutes, type NetopsOptions, type Route } from '@peerpods/netops';
 
 /**
  * The namespace's primary interface, as upstream picks it: the device of the IPv4 default route with
@@ -6,7 +6,12 @@ import { listAddresses, listRoutes, type NetopsOptions } from '@peerpods/netops'
  * Undefined when there is no default route.
  */
 export async function primaryInterface(options: NetopsOptions = {}): Promise<string | undefined> {
-  const defaults = (await listRoutes(options)).filter(
+  return primaryInterfaceOf(await listRoutes(options));
+}
+
+/** {@link primaryInterface} from the namespace's main-table IPv4 routes, already read. */
+export function primaryInterfaceOf(routes: readonly Route[]): string | undefined {
+  const defaults = routes.filter(
     (route) => route.dst === '0.0.0.0/0' && route.type === 'unicast' && route.dev !== undefined,
   );
   defaults.sort((a, b) => (a.metric ?? 0) - (b.metric ?? 0) || compareNames(a.dev!, b.dev!));

@@ -1,13 +1,16 @@
 import { isIPv4 } from 'node:net';
 import type { PodNeighbor, PodNetwork, PodRoute, RouteProtocol, RouteScope } from '@peerpods/apf-config';
 import {
+  type Address,
   assertNetnsExists,
   detectIptables,
   getLink,
   type Iptables,
   ipBatch,
+  type Link,
   listFilters,
   listLinks,
+  listLinksAndAddresses,
   listNeighbours,
   listQdiscs,
   listRoutes,
@@ -16,9 +19,9 @@ import {
   netnsMoveRef,
   tcBatch,
 } from '@peerpods/netops';
-import { step } from './errors';
+import { PodNetworkError, step } from './errors';
 import { addNotrackRules, removeNotrackRules } from './notrack';
-import { ipv4Addresses, primaryInterface } from './primary-interface';
+import { primaryInterfaceOf } from './primary-interface';
 import { VniAllocator } from './vni-allocator';
 import type { TunnelSettings, WorkerNetwork } from './worker-network';
 
@@ -66,15 +69,27 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     await assertNetnsExists(netnsPath);
     const pod: NetopsOptions = { netns: netnsPath, timeoutMs: this.options.timeoutMs };
 
-    const primary = await primaryInterface(this.host);
+    // Each namespace is read once (links, IPv4 routes, addresses, neighbours), all reads at once.
+    const [hostRoutes, host, podRoutes, podLinksAndAddresses, podNeighbours] = await Promise.all([
+      listRoutes(this.host),
+      listLinksAndAddresses({ ...this.host, family: 'inet' }),
+      listRoutes(pod),
+      listLinksAndAddresses({ ...pod, family: 'inet' }),
+      listNeighbours({ ...pod, family: 'inet' }),
+    ]);
+    const { links: hostLinks, addresses: hostAddresses } = host;
+    const { links: podLinks, addresses: podAddresses } = podLinksAndAddresses;
+
+    const primary = primaryInterfaceOf(hostRoutes);
     const wanted = this.settings.hostInterface || primary;
     if (wanted === undefined) throw new Error('the host network namespace has no IPv4 default route');
-    const [workerNodeIp] = await ipv4Addresses(wanted, this.host);
+    if (!hostLinks.some((l) => l.name === wanted)) throw new Error(`host interface ${wanted} does not exist`);
+    const [workerNodeIp] = cidrsOf(hostAddresses, wanted);
     if (workerNodeIp === undefined) throw new Error(`host interface ${wanted} has no IPv4 address`);
 
-    const iface = await primaryInterface(pod);
+    const iface = primaryInterfaceOf(podRoutes);
     if (iface === undefined) throw new Error(`pod network namespace ${netnsPath} has no IPv4 default route`);
-    const addresses = await ipv4Addresses(iface, pod);
+    const addresses = cidrsOf(podAddresses, iface);
     if (addresses.length !== 1) {
       const found =
         addresses.length === 0
@@ -82,10 +97,10 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
           : `${addresses.length} IPv4 addresses (${addresses.join(', ')})`;
       throw new Error(`pod interface ${iface} in ${netnsPath} has ${found}; expected exactly one`);
     }
-    const link = await getLink(iface, pod);
+    const link = podLinks.find((l) => l.name === iface);
     if (link === undefined) throw new Error(`pod interface ${iface} in ${netnsPath} disappeared`);
 
-    const routes: PodRoute[] = (await listRoutes(pod))
+    const routes: PodRoute[] = podRoutes
       .filter((route) => route.type === 'unicast' && COPIED_PROTOCOLS.has(route.protocol))
       .map((route) => ({
         dst: route.dst,
@@ -94,11 +109,11 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
         protocol: route.protocol as RouteProtocol,
         scope: (route.scope === 'global' ? 'universe' : route.scope) as RouteScope,
       }));
-    const neighbors: PodNeighbor[] = (await listNeighbours({ ...pod, dev: iface, family: 'inet' }))
-      .filter((n) => n.permanent && n.lladdr !== undefined)
+    const neighbors: PodNeighbor[] = podNeighbours
+      .filter((n) => n.dev === iface && n.permanent && n.lladdr !== undefined)
       .map((n) => ({ ip: n.dst, hwAddr: n.lladdr, dev: iface, state: 'permanent' }));
 
-    const inUse = await this.kernelVnis(netnsPath);
+    const inUse = [...hostLinks, ...podLinks].flatMap((l) => (l.vxlan === undefined ? [] : [l.vxlan.id]));
     const index = this.allocator.allocate(inUse);
     return {
       podIp: addresses[0]!,
@@ -132,67 +147,64 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     const iface = podNetwork.interface;
     const pod: NetopsOptions = { netns: netnsPath, timeoutMs: this.options.timeoutMs };
 
-    await step(what, 'check', async () => {
+    // One read of the pod netns's links and qdiscs and of the host's links, shared by the checks and
+    // the choice of the temporary link name.
+    const hostLinks = await step(what, 'check', async () => {
       if (remote === undefined || !isIPv4(remote)) {
         throw new Error(
           `no IPv4 instance IP for the tunnel in [${request.instanceIps.join(', ')}] (dedicated: ${podNetwork.dedicated})`,
         );
       }
       await assertNetnsExists(netnsPath);
-      if ((await getLink(WORKER_TUNNEL_NAME, pod)) !== undefined)
+      const [podLinks, podQdiscs, hostLinks] = await Promise.all([
+        listLinks(pod),
+        listQdiscs(pod),
+        listLinks(this.host),
+      ]);
+      if (podLinks.some((l) => l.name === WORKER_TUNNEL_NAME))
         throw new Error(`${netnsPath} already has ${WORKER_TUNNEL_NAME}`);
-      if ((await getLink(iface, pod)) === undefined)
-        throw new Error(`${netnsPath} has no interface ${iface}`);
-      if ((await listQdiscs({ ...pod, dev: iface })).some((q) => q.kind === 'ingress')) {
+      if (!podLinks.some((l) => l.name === iface)) throw new Error(`${netnsPath} has no interface ${iface}`);
+      if (podQdiscs.some((q) => q.dev === iface && q.kind === 'ingress')) {
         throw new Error(`${iface} in ${netnsPath} already has an ingress qdisc`);
       }
-      const hostVnis = (await listLinks(this.host)).filter((l) => l.vxlan?.id === vni).map((l) => l.name);
+      const hostVnis = hostLinks.filter((l) => l.vxlan?.id === vni).map((l) => l.name);
       if (hostVnis.length > 0)
         throw new Error(`vni ${vni} is already used by ${hostVnis.join(', ')} in the host netns`);
+      return hostLinks;
     });
 
     const ipt = await step(what, 'find iptables', () => this.iptables());
-    const undoRules = () => removeNotrackRules(ipt, vni, this.host);
-    await step(
-      what,
-      'add iptables NOTRACK rules',
-      () => addNotrackRules(ipt, { remote: remote!, vni, port }, this.host),
-      undoRules,
-    );
 
-    const temp = await step(what, 'pick a link name', () => this.reserveName(), undoRules);
-    try {
-      await step(
-        what,
-        'create vxlan link',
-        () =>
-          ipBatch(
-            [
-              `link add ${temp} type vxlan id ${vni} remote ${remote} dstport ${port}`,
-              `link set ${temp} netns ${netnsMoveRef(netnsPath)}`,
-            ],
-            this.host,
-          ),
-        async () => {
-          await ipBatch([`link del ${temp}`], this.host).catch(() => {});
-          await undoRules();
-        },
-      );
-    } finally {
-      this.reservedNames.delete(temp);
-    }
-
-    const undoLink = async () => {
-      await tcBatch([`qdisc del dev ${iface} ingress`], pod).catch(() => {});
-      await ipBatch([`link del ${temp}`], pod).catch(() => {});
-      await ipBatch([`link del ${WORKER_TUNNEL_NAME}`], pod).catch(() => {});
-      await undoRules();
-    };
+    // The NOTRACK rules and the link are independent: built at once. If any step of either fails,
+    // everything both did is undone (the link may be in the host netns, when the move failed, or in
+    // the pod netns under either name), and the first failure in the order rules, create, configure,
+    // redirects is thrown.
+    const temp = this.reserveName(hostLinks);
     const mtu = Math.min(podNetwork.mtu > 0 ? podNetwork.mtu : MAX_TUNNEL_MTU, MAX_TUNNEL_MTU);
-    await step(
-      what,
-      'configure vxlan1 in the pod netns',
-      () =>
+    const rules = () =>
+      step(what, 'add iptables NOTRACK rules', () =>
+        addNotrackRules(ipt, { remote: remote!, vni, port }, this.host),
+      );
+    const link = async () => {
+      try {
+        // A failed create is undone here, while the name is still reserved.
+        await step(
+          what,
+          'create vxlan link',
+          () =>
+            ipBatch(
+              [
+                `link add ${temp} type vxlan id ${vni} remote ${remote} dstport ${port}`,
+                `link set ${temp} netns ${netnsMoveRef(netnsPath)}`,
+              ],
+              this.host,
+            ),
+          () => ipBatch([`link del ${temp}`], this.host).catch(() => {}),
+        );
+      } finally {
+        this.reservedNames.delete(temp);
+      }
+      await step(what, 'configure vxlan1 in the pod netns', () =>
         ipBatch(
           [
             `link set ${temp} name ${WORKER_TUNNEL_NAME}`,
@@ -201,12 +213,8 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
           ],
           pod,
         ),
-      undoLink,
-    );
-    await step(
-      what,
-      'add tc redirects',
-      () =>
+      );
+      await step(what, 'add tc redirects', () =>
         tcBatch(
           [
             `qdisc add dev ${iface} ingress`,
@@ -216,8 +224,27 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
           ],
           pod,
         ),
-      undoLink,
+      );
+    };
+    const results = await Promise.allSettled([rules(), link()]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed === undefined) return;
+    const linkResult = results[1];
+    const linkCreated = !(
+      linkResult.status === 'rejected' &&
+      linkResult.reason instanceof PodNetworkError &&
+      linkResult.reason.step === 'create vxlan link'
     );
+    await Promise.all([
+      (async () => {
+        if (!linkCreated) return;
+        await tcBatch([`qdisc del dev ${iface} ingress`], pod).catch(() => {});
+        await ipBatch([`link del ${temp}`], pod).catch(() => {});
+        await ipBatch([`link del ${WORKER_TUNNEL_NAME}`], pod).catch(() => {});
+      })(),
+      removeNotrackRules(ipt, vni, this.host).catch(() => {}),
+    ]);
+    throw failed.reason;
   }
 
   async teardown(request: { sandboxId: string; netnsPath: string; podNetwork: PodNetwork }): Promise<void> {
@@ -227,30 +254,49 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     const iface = podNetwork.interface;
     const pod: NetopsOptions = { netns: netnsPath, timeoutMs: this.options.timeoutMs };
 
-    if (await netnsExists(netnsPath)) {
-      await step(what, 'delete tc redirects', async () => {
-        const filters = await listFilters(iface, pod).catch(() => []);
-        const ours = filters.some((f) => f.actions.some((a) => a.toDev === WORKER_TUNNEL_NAME));
-        if (ours) await tcBatch([`qdisc del dev ${iface} ingress`], pod);
-      });
-      await step(what, 'delete vxlan1', async () => {
-        const link = await getLink(WORKER_TUNNEL_NAME, pod);
-        if (link?.kind === 'vxlan' && link.vxlan?.id === vni)
-          await ipBatch([`link del ${WORKER_TUNNEL_NAME}`], pod);
-      });
-    }
-    await step(what, 'delete leftover links', async () => {
-      const leftovers = (await listLinks(this.host)).filter(
-        (l) => l.name.startsWith(TEMP_PREFIX) && l.vxlan?.id === vni,
-      );
-      if (leftovers.length > 0)
-        await ipBatch(
-          leftovers.map((l) => `link del ${l.name}`),
-          this.host,
+    // Three independent parts at once: the pod netns (the eth0 redirect and vxlan1, whose delete waits
+    // for the kernel's RCU), leftover links in the host netns, and the iptables rules. Every part runs to
+    // its end; the first failure in that order is thrown, and the index is kept until a teardown
+    // succeeds.
+    const podSide = async () => {
+      if (!(await netnsExists(netnsPath))) return;
+      const [filters, link] = await Promise.all([
+        step(what, 'delete tc redirects', () => listFilters(iface, pod).catch(() => [])),
+        step(what, 'delete vxlan1', () => getLink(WORKER_TUNNEL_NAME, pod)),
+      ]);
+      // The eth0 redirect and vxlan1 go at once (a mirred action whose device is deleted drops);
+      // both run to their end before a failure is thrown.
+      const deleted = await Promise.allSettled([
+        step(what, 'delete tc redirects', async () => {
+          const ours = filters.some((f) => f.actions.some((a) => a.toDev === WORKER_TUNNEL_NAME));
+          if (ours) await tcBatch([`qdisc del dev ${iface} ingress`], pod);
+        }),
+        step(what, 'delete vxlan1', async () => {
+          if (link?.kind === 'vxlan' && link.vxlan?.id === vni)
+            await ipBatch([`link del ${WORKER_TUNNEL_NAME}`], pod);
+        }),
+      ]);
+      const failed = deleted.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    };
+    const hostSide = () =>
+      step(what, 'delete leftover links', async () => {
+        const leftovers = (await listLinks(this.host)).filter(
+          (l) => l.name.startsWith(TEMP_PREFIX) && l.vxlan?.id === vni,
         );
-    });
-    const ipt = await step(what, 'find iptables', () => this.iptables());
-    await step(what, 'remove iptables NOTRACK rules', () => removeNotrackRules(ipt, vni, this.host));
+        if (leftovers.length > 0)
+          await ipBatch(
+            leftovers.map((l) => `link del ${l.name}`),
+            this.host,
+          );
+      });
+    const rules = async () => {
+      const ipt = await step(what, 'find iptables', () => this.iptables());
+      await step(what, 'remove iptables NOTRACK rules', () => removeNotrackRules(ipt, vni, this.host));
+    };
+    const results = await Promise.allSettled([podSide(), hostSide(), rules()]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     this.allocator.release(podNetwork.index);
   }
 
@@ -265,18 +311,9 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     return this.iptablesPromise;
   }
 
-  /** VNIs of the vxlan links in the host netns and in the pod netns. */
-  private async kernelVnis(podNetns: string): Promise<number[]> {
-    const links = [
-      ...(await listLinks(this.host)),
-      ...(await listLinks({ netns: podNetns, timeoutMs: this.options.timeoutMs })),
-    ];
-    return links.flatMap((link) => (link.vxlan === undefined ? [] : [link.vxlan.id]));
-  }
-
-  /** The first ppvxlanN (N ≥ 1) that neither the host netns nor a concurrent setup uses. */
-  private async reserveName(): Promise<string> {
-    const names = new Set((await listLinks(this.host)).map((link) => link.name));
+  /** The first ppvxlanN (N ≥ 1) that neither the host netns (its links, just read) nor a concurrent setup uses. */
+  private reserveName(hostLinks: readonly Link[]): string {
+    const names = new Set(hostLinks.map((link) => link.name));
     for (let n = 1; ; n++) {
       const name = `${TEMP_PREFIX}${n}`;
       if (!names.has(name) && !this.reservedNames.has(name)) {
@@ -285,4 +322,9 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
       }
     }
   }
+}
+
+/** IPv4 addresses of `dev` in prefix form (`10.244.1.7/24`), in ip's order. */
+function cidrsOf(addresses: readonly Address[], dev: string): string[] {
+  return addresses.filter((a) => a.ifname === dev && a.family === 'inet').map((a) => a.cidr);
 }
