@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { CallOptions } from './call-options';
 import { Channel } from './channel';
 import { Code } from './codes';
-import { Deadline } from './deadline';
+import { Deadline, MAX_TIMER_MS } from './deadline';
 import { decodeResponse, encodeDataFrame, encodeRequestFrame, OversizeError } from './envelope';
 import { closedError, TtrpcError } from './errors';
 import type { Frame, OversizeFrame } from './frame-reader';
@@ -174,7 +174,8 @@ export class TtrpcClient {
     };
     const entry: PendingStream = { kind, settle: finish };
     this.pending.set(id, entry);
-    if (deadline) {
+    // setTimeout clamps delays over 2^31-1 ms to 1 ms: a budget that long is no deadline in practice.
+    if (deadline && deadline.remainingMs() <= MAX_TIMER_MS) {
       timer = setTimeout(
         () => finish(new TtrpcError(Code.DeadlineExceeded, 'context deadline exceeded')),
         Math.max(0, deadline.remainingMs()),

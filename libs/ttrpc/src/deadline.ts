@@ -1,5 +1,8 @@
 import { performance } from 'node:perf_hooks';
 
+/** The longest delay setTimeout honours; longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * A point in time by the monotonic clock, as a ttrpc call's budget. It converts to and from
  * `timeout_nano` (a budget relative to send time) so a proxy can pass the remaining time on.

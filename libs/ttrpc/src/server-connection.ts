@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Channel } from './channel';
 import { Code } from './codes';
-import { Deadline } from './deadline';
+import { Deadline, MAX_TIMER_MS } from './deadline';
 import { decodeRequest, encodeDataFrame, encodeResponseFrame, OversizeError } from './envelope';
 import { TtrpcError, toStatus } from './errors';
 import type { Frame, OversizeFrame } from './frame-reader';
@@ -19,6 +19,7 @@ export interface ConnectionLimits {
 export type ServerEventLog = (message: string) => void;
 
 const EMPTY = new Uint8Array(0);
+const MAX_STATUS_MESSAGE_CHARS = 64 * 1024;
 
 /**
  * The server side of one connection. Every Request gets exactly one answer; nothing a peer sends
@@ -132,10 +133,12 @@ export class ServerConnection {
         this.expire(call);
         return;
       }
-      this.timers.set(
-        id,
-        setTimeout(() => this.expire(call), remaining),
-      );
+      // setTimeout clamps delays over 2^31-1 ms to 1 ms: a budget that long is no deadline in practice.
+      if (remaining <= MAX_TIMER_MS)
+        this.timers.set(
+          id,
+          setTimeout(() => this.expire(call), remaining),
+        );
     }
     // Called directly (not in a fresh microtask): on the proxy path every turn saved is latency saved.
     let outcome: ReturnType<typeof method.handler>;
@@ -150,10 +153,14 @@ export class ServerConnection {
       return;
     }
     // A promise, or any thenable a handler returns.
-    Promise.resolve(outcome).then(
-      (result) => this.complete(call, result),
-      (error: unknown) => this.fail(call, error),
-    );
+    Promise.resolve(outcome)
+      .then(
+        (result) => this.complete(call, result),
+        (error: unknown) => this.fail(call, error),
+      )
+      .catch((error: unknown) =>
+        this.log(`ttrpc: answering ${call.service}/${call.method} failed: ${String(error)}`),
+      );
   }
 
   private onData(frame: Frame): void {
@@ -235,7 +242,18 @@ export class ServerConnection {
     message: string,
     details: readonly Uint8Array[] = [],
   ): void {
-    this.channel.write(encodeResponseFrame(streamId, { status: { code, message, details }, payload: EMPTY }));
+    try {
+      this.channel.write(
+        encodeResponseFrame(streamId, { status: { code, message, details }, payload: EMPTY }),
+      );
+    } catch (error) {
+      if (!(error instanceof OversizeError)) throw error;
+      // A status too large to send (a huge error text) must still answer the call, never crash.
+      const shortened = `${message.slice(0, MAX_STATUS_MESSAGE_CHARS)}… (status message truncated: ${message.length} characters)`;
+      this.channel.write(
+        encodeResponseFrame(streamId, { status: { code, message: shortened, details: [] }, payload: EMPTY }),
+      );
+    }
   }
 
   private async sendData(streamId: number, payload: Uint8Array): Promise<void> {
@@ -249,7 +267,8 @@ export class ServerConnection {
     }
     if (!this.channel.write(frame)) throw new TtrpcError(Code.Canceled, 'context canceled');
     const socket = this.channel.socket;
-    if (socket.writableNeedDrain) await once(socket, 'drain');
+    // 'close' too: a socket that closes while backed up never drains.
+    if (socket.writableNeedDrain) await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
   }
 
   private onChannelClosed(): void {

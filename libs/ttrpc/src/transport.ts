@@ -81,6 +81,8 @@ export function listen(address: ListenAddress, onConnection: (socket: Duplex) =>
     server.once('error', reject);
     const bound = (): void => {
       server.off('error', reject);
+      // accept() can fail later (EMFILE under a connection flood); without a listener that would crash.
+      server.on('error', () => {});
       if ('path' in address && address.mode !== undefined) chmodSync(address.path, address.mode);
       resolve(server);
     };

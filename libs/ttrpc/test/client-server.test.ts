@@ -283,3 +283,34 @@ describe('handler bugs cost one call, never the process', () => {
     );
   });
 });
+
+describe('review findings', () => {
+  test('a handler error with a status message over 4 MiB is answered (truncated), and the server lives on', async () => {
+    const { client } = await serverAndClient({
+      big: {
+        Fail: async (call) => {
+          throw new Error(`bad id ${JSON.stringify(Buffer.from(call.payload).toString('latin1'))}`);
+        },
+      },
+      'interop.Echo': echoMethods(),
+    });
+    const error = await rejection(client.call('big', 'Fail', Buffer.alloc(3_000_000, 0)));
+    assert.equal(error.code, Code.Unknown);
+    assert.match(error.description, /status message truncated/);
+    const after = await client.call('interop.Echo', 'Echo', encode({ payload: Buffer.from('alive') }));
+    assert.equal(EchoResponse.decode(after).payload.toString(), 'alive');
+  });
+
+  test('a timeout_nano longer than a timer can hold is no instant deadline', async () => {
+    const { client } = await serverAndClient({ 'interop.Echo': echoMethods() });
+    const response = await client.call(
+      'interop.Echo',
+      'Echo',
+      encode({ payload: Buffer.from('patient'), sleepMs: 20n }),
+      {
+        timeoutMs: 40 * 24 * 3600 * 1000,
+      },
+    );
+    assert.equal(EchoResponse.decode(response).payload.toString(), 'patient');
+  });
+});
