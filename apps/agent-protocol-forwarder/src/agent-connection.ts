@@ -50,6 +50,10 @@ export class AgentConnection {
     while (!this.closed && performance.now() < until) {
       try {
         const socket = await dial({ path: this.socketPath }, { timeoutMs: 5000 });
+        if (this.closed) {
+          socket.destroy();
+          break;
+        }
         this.client = new TtrpcClient(socket);
         this.log.info(`connected to kata-agent at ${this.socketPath}`);
         this.client.onClose(() => {

@@ -104,6 +104,11 @@ export class AgentProxy {
     if (this.stopped) return Promise.reject(new Error('agent proxy is stopped'));
     this.redialing ??= dial(this.options.target, { timeoutMs: REDIAL_MS })
       .then((socket) => {
+        // StopVM may have come while we dialled: nothing may keep this connection alive then.
+        if (this.stopped) {
+          socket.destroy();
+          throw new Error('agent proxy is stopped');
+        }
         this.upstream = new TtrpcClient(socket);
         this.options.log.info(
           `re-established agent proxy connection to ${describeTarget(this.options.target)}`,

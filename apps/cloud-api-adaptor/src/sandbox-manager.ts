@@ -88,9 +88,24 @@ export class SandboxManager {
     };
     // Reserved before any await, so a concurrent duplicate fails instead of sharing the directory.
     this.sandboxes.set(id, sandbox);
+    sandbox.creating = this.prepare(sandbox, parsed);
+    try {
+      await sandbox.creating;
+    } finally {
+      sandbox.creating = undefined;
+    }
+    this.cloudLog.info(
+      `create a sandbox ${id} for pod ${sandbox.podName} in namespace ${sandbox.podNamespace} (netns: ${netnsPath})`,
+    );
+    return sandbox.agentSocketPath;
+  }
+
+  /** CreateVM's work after the id is reserved; on failure it removes everything it made. */
+  private async prepare(sandbox: Sandbox, parsed: ReturnType<typeof parseSandboxAnnotations>): Promise<void> {
+    const { id, dir } = sandbox;
     try {
       sandbox.spec = this.instanceSpec(parsed);
-      sandbox.podNetwork = await this.deps.network.inspect(netnsPath);
+      sandbox.podNetwork = await this.deps.network.inspect(sandbox.netnsPath);
       const apfJson = serializeApfConfig({
         podNetwork: sandbox.podNetwork,
         podNamespace: sandbox.podNamespace,
@@ -103,16 +118,12 @@ export class SandboxManager {
       sandbox.userData = cloudConfig(this.userDataFiles(apfJson, parsed.initdata));
       sandbox.state = 'created';
     } catch (error) {
-      this.sandboxes.delete(id);
+      if (this.sandboxes.get(id) === sandbox) this.sandboxes.delete(id);
       rmSync(dir, { recursive: true, force: true });
       // inspect reserved a VNI for this sandbox; give it back.
       if (sandbox.podNetwork) await this.releaseNetwork(sandbox);
       throw error;
     }
-    this.cloudLog.info(
-      `create a sandbox ${id} for pod ${sandbox.podName} in namespace ${sandbox.podNamespace} (netns: ${netnsPath})`,
-    );
-    return sandbox.agentSocketPath;
   }
 
   async startVM(id: string, callSignal: AbortSignal): Promise<void> {
@@ -149,7 +160,16 @@ export class SandboxManager {
   async stopVM(id: string): Promise<void> {
     const sandbox = this.sandboxes.get(id);
     if (!sandbox) throw new Error(`stopping VM: sandbox ${id} does not exist`);
-    if (sandbox.state === 'stopping') return;
+    // A second StopVM (a retry, or shutdown) waits for the first one's clean-up instead of returning early.
+    sandbox.stopping ??= this.stop(sandbox);
+    return sandbox.stopping;
+  }
+
+  private async stop(sandbox: Sandbox): Promise<void> {
+    const { id } = sandbox;
+    // A CreateVM still running finishes (or fails and cleans up) first, so nothing it makes outlives us.
+    if (sandbox.creating) await sandbox.creating.catch(noop);
+    if (this.sandboxes.get(id) !== sandbox) return;
     sandbox.state = 'stopping';
     if (sandbox.starting) {
       sandbox.starting.controller.abort(new Error('StopVM'));

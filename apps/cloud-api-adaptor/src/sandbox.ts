@@ -23,6 +23,10 @@ export interface Sandbox {
   /** Set once the worker side of the tunnel exists. */
   tunnelUp?: boolean;
   proxy?: AgentProxy;
+  /** The CreateVM in flight: StopVM waits for it. */
+  creating?: Promise<void>;
+  /** The StopVM in flight: later StopVMs share it. */
+  stopping?: Promise<void>;
   /** The StartVM in flight: StopVM aborts it and waits for its clean-up. */
   starting?: { controller: AbortController; settled: Promise<unknown> };
 }

@@ -251,3 +251,17 @@ describe('bad input is refused with a clear error', () => {
     assertNothingLeft(caa);
   });
 });
+
+describe('concurrent StopVMs', () => {
+  test('a second StopVM returns only once the first one’s clean-up is done', async () => {
+    const caa = await startTestDaemon();
+    const id = sandboxId(90);
+    await caa.call.createVM(id, POD_ANNOTATIONS('twice'));
+    await caa.call.startVM(id);
+    const first = caa.daemon.sandboxes.stopVM(id);
+    await caa.daemon.sandboxes.stopVM(id);
+    assert.equal(caa.state.instances.size, 0, 'the instance is gone when the second StopVM returns');
+    await first;
+    assertNothingLeft(caa);
+  });
+});
