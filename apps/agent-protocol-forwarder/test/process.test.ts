@@ -1,27 +1,17 @@
 // The forwarder as a real process: configuration errors, sd_notify, SIGTERM.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { spawnTs } from '@peerpods/test-support';
 import { apfConfig, caaPki, serializeApfConfig, startTestAgent, tempDir } from './harness';
 
 const main = resolve(import.meta.dirname, 'fixtures/main.ts');
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    output += chunk;
-  });
-  return { child, output: () => output };
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnTs(main, args, env);
 }
 
 test('a missing or invalid apf.json stops the forwarder with a message naming the file or field', {

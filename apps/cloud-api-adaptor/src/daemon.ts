@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { OptionSpec, OptionValues } from '@peerpods/config';
 import { describeOptions } from '@peerpods/config';
 import { validateGlobalInitdata } from '@peerpods/initdata';
@@ -69,8 +69,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const server = new TtrpcServer({ log: (message) => adaptor.warn(message) })
     .register(HypervisorService.fullName, hypervisorMethods(sandboxes))
     .register(PodVMInfoService.fullName, podVmInfoMethods(sandboxes));
-  await server.listen({ path: config.socketPath });
-  chmodSync(config.socketPath, 0o600);
+  try {
+    await server.listen({ path: config.socketPath, mode: 0o600 });
+  } catch (error) {
+    // Nothing is served, so nothing may be left holding the cloud client either.
+    await provider.teardown().catch(() => {});
+    throw new Error(`listening on ${config.socketPath}: ${(error as Error).message}`, { cause: error });
+  }
   adaptor.info(`server started, listening on ${config.socketPath}`);
 
   let stopping: Promise<void> | undefined;

@@ -1,34 +1,19 @@
 // The daemon as a real process: the CLI, start-up output, and SIGTERM with pods running.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { HypervisorService, hypervisor } from '@peerpods/protocols';
-import { waitFor } from '@peerpods/test-support';
+import { spawnTs, waitFor } from '@peerpods/test-support';
 import { createServiceClient, TtrpcClient } from '@peerpods/ttrpc';
 import { freePort, POD_ANNOTATIONS, sandboxId, tempDir } from './harness';
 
 const main = resolve(import.meta.dirname, 'fixtures/daemon-main.ts');
 
-function startProcess(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    output += chunk;
-  });
-  return { child, output: () => output };
+function startProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnTs(main, args, env);
 }
 
 async function hypervisorCall<T>(

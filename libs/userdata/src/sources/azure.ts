@@ -1,7 +1,6 @@
-import { decodeBase64UserData } from '../base64';
 import { AZURE_USER_DATA_PATH, endpointUrl } from '../endpoints';
-import { metadataRequest } from '../http-get';
-import { base64BodyLimit, tooLargeAsUserData, type UserDataSource, userDataTooLarge } from '../source';
+import type { UserDataSource } from '../source';
+import { fetchBase64UserData } from './base64-metadata';
 
 /** Azure IMDS: the `Metadata: true` header is mandatory (IMDS answers 400 without it); base64 body. */
 export function azureSource(base: string, maxBytes: number): UserDataSource {
@@ -10,17 +9,6 @@ export function azureSource(base: string, maxBytes: number): UserDataSource {
     name: 'Azure',
     location: url,
     kind: 'url',
-    async fetch(signal) {
-      const body = await metadataRequest(url, {
-        headers: { Metadata: 'true' },
-        signal,
-        maxBytes: base64BodyLimit(maxBytes),
-      }).catch((error: unknown) => {
-        throw tooLargeAsUserData(error, url, maxBytes);
-      });
-      const userData = decodeBase64UserData(body, url);
-      if (userData.length > maxBytes) throw userDataTooLarge(url, maxBytes);
-      return userData;
-    },
+    fetch: (signal) => fetchBase64UserData(url, { Metadata: 'true' }, signal, maxBytes),
   };
 }

@@ -1,7 +1,7 @@
-import { decodeBase64UserData } from '../base64';
 import { endpointUrl, GCP_INSTANCE_PATH, GCP_USER_DATA_PATH } from '../endpoints';
 import { metadataRequest } from '../http-get';
-import { base64BodyLimit, tooLargeAsUserData, type UserDataSource, userDataTooLarge } from '../source';
+import type { UserDataSource } from '../source';
+import { fetchBase64UserData } from './base64-metadata';
 
 const FLAVOR = { 'Metadata-Flavor': 'Google' } as const;
 
@@ -15,18 +15,7 @@ export function gcpSource(base: string, maxBytes: number): UserDataSource {
     name: 'GCP',
     location: url,
     kind: 'url',
-    async fetch(signal) {
-      const body = await metadataRequest(url, {
-        headers: FLAVOR,
-        signal,
-        maxBytes: base64BodyLimit(maxBytes),
-      }).catch((error: unknown) => {
-        throw tooLargeAsUserData(error, url, maxBytes);
-      });
-      const userData = decodeBase64UserData(body, url);
-      if (userData.length > maxBytes) throw userDataTooLarge(url, maxBytes);
-      return userData;
-    },
+    fetch: (signal) => fetchBase64UserData(url, FLAVOR, signal, maxBytes),
   };
 }
 
