@@ -1,0 +1,236 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AgentService, agent, HealthService, health } from '@peerpods/protocols';
+import {
+  type CallOptions,
+  Code,
+  createServiceClient,
+  type ServiceClient,
+  TtrpcClient,
+  TtrpcError,
+} from '@peerpods/ttrpc';
+import { type ContainerProcess, containerSpec, randomId } from './container-spec';
+import { CallError, isNotListening } from './errors';
+
+/**
+ * Per-call budgets in ms (0 = none), kata's for a remote sandbox (`kata_agent.go`): dial retried for
+ * `dial_timeout` 30 s; Check 30 s; CreateSandbox (and the other start-up calls) 300 s; CreateContainer
+ * `create_container_timeout` 60 s; WaitProcess none; everything else 60 s. Reads are the exception:
+ * none here, so a command that is silent for over a minute keeps its later output.
+ */
+export interface AgentTimeouts {
+  dialMs: number;
+  checkMs: number;
+  createSandboxMs: number;
+  createContainerMs: number;
+  waitProcessMs: number;
+  readMs: number;
+  defaultMs: number;
+}
+
+export const DEFAULT_AGENT_TIMEOUTS: Readonly<AgentTimeouts> = {
+  dialMs: 30_000,
+  checkMs: 30_000,
+  createSandboxMs: 300_000,
+  createContainerMs: 60_000,
+  waitProcessMs: 0,
+  readMs: 0,
+  defaultMs: 60_000,
+};
+
+/** How much one ReadStdout/ReadStderr asks for (the shim's copy buffer). */
+export const READ_CHUNK_BYTES = 32 * 1024;
+const SIGKILL = 9;
+
+export interface RunContainerOptions extends ContainerProcess {
+  /** Default: 64 random hex. Also the exec id, as for a container's first process. */
+  containerId?: string;
+  /** Each stdout chunk as it arrives, in order. */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** Aborting kills the process (SignalProcess SIGKILL), removes the container and rejects. */
+  signal?: AbortSignal;
+}
+
+export interface ContainerResult {
+  containerId: string;
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+/**
+ * The kata agent API on a sandbox's `agent.ttrpc` socket (what CreateVM returned), on one long-lived
+ * connection as the shim keeps it. Failures are {@link CallError}s keeping the agent's message.
+ */
+export class AgentSession {
+  private constructor(
+    readonly socketPath: string,
+    private readonly ttrpc: TtrpcClient,
+    private readonly agent: ServiceClient<typeof AgentService>,
+    private readonly health: ServiceClient<typeof HealthService>,
+    readonly timeouts: Readonly<AgentTimeouts>,
+  ) {}
+
+  /** Dials the socket, retrying while it is missing or refuses, for up to `dialMs` (kata: 30 s). */
+  static async connect(
+    agentSocketPath: string,
+    timeouts: Partial<AgentTimeouts> = {},
+  ): Promise<AgentSession> {
+    const budget = { ...DEFAULT_AGENT_TIMEOUTS, ...timeouts };
+    const until = Date.now() + budget.dialMs;
+    for (;;) {
+      try {
+        const ttrpc = await TtrpcClient.connect(
+          { path: agentSocketPath },
+          { timeoutMs: Math.max(1, until - Date.now()) },
+        );
+        return new AgentSession(
+          agentSocketPath,
+          ttrpc,
+          createServiceClient(AgentService, ttrpc),
+          createServiceClient(HealthService, ttrpc),
+          budget,
+        );
+      } catch (error) {
+        if (!isNotListening(error) || Date.now() >= until) {
+          throw new Error(
+            `timed out connecting to remote sock: ${agentSocketPath} (${(error as Error).message})`,
+          );
+        }
+        await sleep(Math.min(50, Math.max(1, until - Date.now())));
+      }
+    }
+  }
+
+  /** grpc.Health/Check, the shim's first agent call; resolves with the serving status (1 = SERVING). */
+  async check(): Promise<number> {
+    const response = await this.invoke('Check', () =>
+      this.health.check(health.CheckRequest.fromPartial({}), budget(this.timeouts.checkMs)),
+    );
+    return response.status;
+  }
+
+  /** CreateSandbox as the shim sends it after StartVM (no DNS, storages or kernel modules). */
+  async createSandbox(options: { sandboxId: string; hostname: string }): Promise<void> {
+    const request = agent.CreateSandboxRequest.fromPartial({
+      hostname: options.hostname,
+      sandboxId: options.sandboxId,
+    });
+    await this.invoke('CreateSandbox', () =>
+      this.agent.createSandbox(request, budget(this.timeouts.createSandboxMs)),
+    );
+  }
+
+  async destroySandbox(): Promise<void> {
+    await this.invoke('DestroySandbox', () => this.agent.destroySandbox({}, budget(this.timeouts.defaultMs)));
+  }
+
+  /**
+   * Runs one command the way the shim runs a container: CreateContainer, StartContainer, then
+   * ReadStdout and ReadStderr loops (each until its first error, which is how the agent says EOF) in
+   * parallel with WaitProcess, then RemoveContainer. A failing WaitProcess is thrown (after a
+   * best-effort RemoveContainer); read errors only end their stream.
+   */
+  async runContainer(options: RunContainerOptions): Promise<ContainerResult> {
+    const containerId = options.containerId ?? randomId();
+    const execId = containerId;
+    const spec = containerSpec(options);
+    options.signal?.throwIfAborted();
+    await this.invoke('CreateContainer', () =>
+      this.agent.createContainer(
+        agent.CreateContainerRequest.fromPartial({ containerId, execId, OCI: spec }),
+        budget(this.timeouts.createContainerMs),
+      ),
+    );
+    // From here on the container exists: every way out removes it.
+    const stop = new AbortController();
+    const onAbort = (): void => {
+      this.agent
+        .signalProcess({ containerId, execId, signal: SIGKILL }, budget(this.timeouts.defaultMs))
+        .catch(() => {});
+      // Give the agent a moment to report the exit, then stop waiting.
+      setTimeout(() => stop.abort(), 10_000).unref();
+    };
+    try {
+      await this.invoke('StartContainer', () =>
+        this.agent.startContainer({ containerId }, budget(this.timeouts.defaultMs)),
+      );
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
+      const readOptions = budget(this.timeouts.readMs, stop.signal);
+      const stdout = this.readLoop('stdout', containerId, execId, readOptions, options.onStdout);
+      const stderr = this.readLoop('stderr', containerId, execId, readOptions, options.onStderr);
+      let exitCode: number;
+      try {
+        const waited = await this.invoke('WaitProcess', () =>
+          this.agent.waitProcess({ containerId, execId }, budget(this.timeouts.waitProcessMs, stop.signal)),
+        );
+        exitCode = waited.status;
+      } catch (error) {
+        stop.abort();
+        await Promise.all([stdout, stderr]);
+        throw error;
+      }
+      const [out, err] = await Promise.all([stdout, stderr]);
+      options.signal?.throwIfAborted();
+      return { containerId, exitCode, stdout: out, stderr: err };
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      await this.agent
+        .removeContainer({ containerId, timeout: 0 }, budget(this.timeouts.defaultMs))
+        .catch(() => {});
+    }
+  }
+
+  close(): void {
+    this.ttrpc.close();
+  }
+
+  private async readLoop(
+    stream: 'stdout' | 'stderr',
+    containerId: string,
+    execId: string,
+    options: CallOptions,
+    onChunk: ((chunk: Buffer) => void) | undefined,
+  ): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    const read = stream === 'stdout' ? this.agent.readStdout : this.agent.readStderr;
+    for (;;) {
+      let data: Buffer;
+      try {
+        ({ data } = await read({ containerId, execId, len: READ_CHUNK_BYTES }, options));
+      } catch {
+        // The agent answers the end of a stream with an error (EOF); any error ends the stream.
+        break;
+      }
+      if (data.length === 0) continue;
+      const chunk = Buffer.from(data);
+      chunks.push(chunk);
+      onChunk?.(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private async invoke<T>(method: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new CallError('agent call failed: ', method, error);
+    }
+  }
+}
+
+function budget(timeoutMs: number, signal?: AbortSignal): CallOptions {
+  const options: { timeoutMs?: number; signal?: AbortSignal } = {};
+  if (timeoutMs > 0) options.timeoutMs = timeoutMs;
+  if (signal) options.signal = signal;
+  return options;
+}
+
+/** Whether an agent call failed because the method is not served (e.g. an agent without grpc.Health). */
+export function isUnimplemented(error: unknown): boolean {
+  return (
+    (error instanceof CallError && error.code === Code.Unimplemented) ||
+    (error instanceof TtrpcError && error.code === Code.Unimplemented)
+  );
+}
