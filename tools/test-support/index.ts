@@ -1,6 +1,6 @@
 // Helpers every test suite needs; in one place so their clean-up rules are the same everywhere.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,4 +48,49 @@ export function spawnTs(
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   return { child, output: () => output };
+}
+
+/** Tests that build kernel objects call this first: as another user they fail, they never skip. */
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      'this test needs root (it creates network namespaces, links and iptables rules): run it as root, as CI does',
+    );
+  }
+}
+
+let netnsCounter = 0;
+
+/**
+ * A named network namespace (loopback up) unique to this run, deleted when the calling test file ends,
+ * even on failure, after killing whatever still runs in it. `prefix` keeps names short: links and
+ * namespaces show up in other tests' leak checks by name.
+ */
+export function throwawayNetns(prefix: string): { name: string; path: string } {
+  requireRoot();
+  netnsCounter++;
+  const name = `${prefix}-${process.pid}-${netnsCounter}`;
+  execFileSync('ip', ['netns', 'add', name]);
+  execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  after(() => removeNetns(name));
+  return { name, path: `/run/netns/${name}` };
+}
+
+/** Kills every process in the named namespace, then deletes it; fine when it is gone. */
+export function removeNetns(name: string): void {
+  if (!existsSync(`/run/netns/${name}`)) return;
+  const pids = execFileSync('ip', ['netns', 'pids', name], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+    .split('\n')
+    .filter((line) => /^\d+$/.test(line));
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
 }
