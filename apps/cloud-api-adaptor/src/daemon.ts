@@ -12,6 +12,7 @@ import type { DaemonConfig } from './daemon-config';
 import { hypervisorMethods } from './hypervisor-service';
 import { podVmInfoMethods } from './podvminfo-service';
 import { type ProviderWithCatalog, SandboxManager } from './sandbox-manager';
+import { removeStaleSandboxDirs } from './stale-sandboxes';
 import { createSandboxTls } from './tls-context';
 
 export interface DaemonOptions {
@@ -66,6 +67,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   });
 
   mkdirSync(config.podsDir, { recursive: true, mode: 0o700 });
+  // A daemon that crashed left its sandboxes' directories (agent sockets, apf.json with TLS keys);
+  // no shim can use them now, since the sandboxes died with it.
+  for (const stale of removeStaleSandboxDirs(config.podsDir)) {
+    adaptor.info(`removed the directory of sandbox ${stale}, left by an earlier run`);
+  }
   const server = new TtrpcServer({ log: (message) => adaptor.warn(message) })
     .register(HypervisorService.fullName, hypervisorMethods(sandboxes))
     .register(PodVMInfoService.fullName, podVmInfoMethods(sandboxes));

@@ -1,3 +1,4 @@
+import { localProviderFactory } from '@peerpods/provider-local';
 import { ProviderRegistry } from '@peerpods/providers';
 
 /**
@@ -5,5 +6,7 @@ import { ProviderRegistry } from '@peerpods/providers';
  * inside each factory's `create`, so `--help` and other providers never pay for them.
  */
 export function builtInProviders(): ProviderRegistry {
-  return new ProviderRegistry();
+  const registry = new ProviderRegistry();
+  registry.register(localProviderFactory);
+  return registry;
 }

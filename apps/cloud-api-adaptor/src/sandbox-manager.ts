@@ -19,13 +19,12 @@ import {
 import { AgentProxy } from './agent-proxy';
 import type { DaemonConfig } from './daemon-config';
 import type { Sandbox } from './sandbox';
+import { SANDBOX_ID } from './sandbox-id';
 import type { SandboxTls } from './tls-context';
 
 /** A provider may publish its instance types so CreateVM can choose and check one before any cloud call. */
 export type ProviderWithCatalog = Provider & { instanceTypeCatalog?: () => InstanceTypeCatalog };
 
-// Ids become directory names: refuse anything that could leave <pods-dir>.
-const SANDBOX_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 // Cleaning up after a failed StartVM must not depend on the call that failed.
 const CLEANUP_BUDGET_MS = 10 * 60_000;
 const noop = (): void => {};

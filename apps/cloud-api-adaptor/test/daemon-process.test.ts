@@ -1,7 +1,7 @@
 // The daemon as a real process: the CLI, start-up output, and SIGTERM with pods running.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -98,6 +98,28 @@ test('start-up: version first, the configuration dump, secrets never printed', {
   );
   const exited = once(child, 'exit');
   child.kill('SIGINT');
+  assert.equal((await exited)[0], 0);
+});
+
+test("start-up removes a crashed run's sandbox directories (their TLS keys too) and nothing else", {
+  timeout: 30_000,
+}, async () => {
+  const dir = tempDir();
+  const podsDir = join(dir, 'pods');
+  const stale = sandboxId(9);
+  mkdirSync(join(podsDir, stale), { recursive: true });
+  writeFileSync(join(podsDir, stale, 'apf.json'), '{"tls-server-key": "-----BEGIN PRIVATE KEY-----"}');
+  writeFileSync(join(podsDir, 'notes.txt'), 'not a sandbox');
+  mkdirSync(join(podsDir, 'not a sandbox id'));
+  const { child, output } = startProcess(['scripted', '-socket', join(dir, 's'), '-pods-dir', podsDir]);
+  await waitFor(() => output().includes('server started'), 'the daemon to start');
+  assert.match(
+    output(),
+    new RegExp(`\\[adaptor\\] removed the directory of sandbox ${stale}, left by an earlier run`),
+  );
+  assert.deepEqual(readdirSync(podsDir).sort(), ['not a sandbox id', 'notes.txt']);
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
   assert.equal((await exited)[0], 0);
 });
 

@@ -1,0 +1,106 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { waitForForwarder } from './forwarder-readiness';
+import type { InstanceRecord } from './instance-record';
+import { runInNetns, spawnInNetns } from './processes';
+
+/** The programs a pod VM runs, as resolved from the provider's options. */
+export interface PodVmBinaries {
+  processUserData: string;
+  forwarder: string;
+  agent: string;
+}
+
+export interface BootedPodVm {
+  readonly agent: ChildProcess;
+  readonly forwarder: ChildProcess;
+  /** `<root>/log/<program>.log`. */
+  readonly logs: { agent: string; forwarder: string; processUserData: string };
+}
+
+// Far above a normal boot (well under a second here), far below kata's StartVM time-out.
+const BOOT_TIMEOUT_MS = 60_000;
+
+/** A boot that failed after its programs started: the caller stops them. */
+export class BootError extends Error {
+  override readonly name = 'BootError';
+  constructor(
+    message: string,
+    readonly booted: BootedPodVm,
+  ) {
+    super(message);
+  }
+}
+
+// A cloud VM's image runs process-user-data with its own default; the file is already there, so this
+// only bounds a broken binary.
+const USER_DATA_TIMEOUT_S = 30;
+
+/** Paths inside a pod VM's root, mirroring a real pod VM's layout. */
+export function podVmPaths(root: string) {
+  return {
+    userData: join(root, 'media/cidata/user-data'),
+    apfConfig: join(root, 'run/peerpod/apf.json'),
+    agentSocket: join(root, 'run/kata-containers/agent.sock'),
+    logDir: join(root, 'log'),
+  };
+}
+
+/**
+ * What a pod VM's boot does, in its order: the user-data arrives as a cidata file, process-user-data
+ * turns it into /run/peerpod (here `<root>/run/peerpod`), then the kata agent and
+ * agent-protocol-forwarder start. Resolves once the forwarder has set up the pod network and listens.
+ */
+export async function bootPodVm(
+  record: InstanceRecord,
+  userData: string,
+  binaries: PodVmBinaries,
+  signal: AbortSignal,
+): Promise<BootedPodVm> {
+  const paths = podVmPaths(record.root);
+  const logs = {
+    processUserData: join(paths.logDir, 'process-user-data.log'),
+    agent: join(paths.logDir, 'agent.log'),
+    forwarder: join(paths.logDir, 'agent-protocol-forwarder.log'),
+  };
+  await Promise.all([
+    mkdir(join(record.root, 'media/cidata'), { recursive: true, mode: 0o700 }),
+    mkdir(join(record.root, 'run/kata-containers'), { recursive: true, mode: 0o700 }),
+    mkdir(paths.logDir, { recursive: true, mode: 0o700 }),
+  ]);
+  await writeFile(paths.userData, userData, { mode: 0o600 });
+  const env = { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+  // The agent needs no user-data: it starts while process-user-data runs, as on a booting VM.
+  const agent = spawnInNetns(record.name, binaries.agent, [], {
+    env: { ...env, KATA_AGENT_SERVER_ADDR: `unix://${paths.agentSocket}` },
+    logFile: logs.agent,
+  });
+  const output = await runInNetns(
+    record.name,
+    binaries.processUserData,
+    ['provision-files', '--root', record.root, '-t', String(USER_DATA_TIMEOUT_S)],
+    { env, timeoutMs: (USER_DATA_TIMEOUT_S + 5) * 1000 },
+  );
+  await writeFile(logs.processUserData, output, { mode: 0o600 });
+  const forwarder = spawnInNetns(
+    record.name,
+    binaries.forwarder,
+    [
+      '-config',
+      paths.apfConfig,
+      '-kata-agent-socket',
+      paths.agentSocket,
+      '-pod-namespace',
+      `/run/netns/${record.podNetns}`,
+    ],
+    { env, logFile: logs.forwarder },
+  );
+  const booted = { agent, forwarder, logs };
+  try {
+    await waitForForwarder(forwarder, logs.forwarder, signal, BOOT_TIMEOUT_MS);
+  } catch (error) {
+    throw new BootError((error as Error).message, booted);
+  }
+  return booted;
+}

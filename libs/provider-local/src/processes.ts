@@ -1,0 +1,119 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface NetnsProcessOptions {
+  /** The whole environment: pod-VM processes get nothing of the daemon's own. */
+  env: NodeJS.ProcessEnv;
+  /** stdout and stderr go here (appended), so no pipe ties the process to the daemon. */
+  logFile: string;
+}
+
+/**
+ * Starts a long-running program inside a named network namespace. Its own process group, so a
+ * Ctrl-C aimed at the daemon's terminal does not reach it: the provider decides when it stops.
+ */
+export function spawnInNetns(
+  netns: string,
+  file: string,
+  args: readonly string[],
+  options: NetnsProcessOptions,
+): ChildProcess {
+  const log = openSync(options.logFile, 'a', 0o600);
+  try {
+    const child = spawn('ip', ['netns', 'exec', netns, file, ...args], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: options.env,
+    });
+    // The daemon may exit while the pod VM runs on; its leftovers are the next start's sweep.
+    child.unref();
+    return child;
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Runs a program to completion inside a named network namespace; rejects with its output on failure. */
+export function runInNetns(
+  netns: string,
+  file: string,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'ip',
+      ['netns', 'exec', netns, file, ...args],
+      { env: options.env, timeout: options.timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (!error) {
+          resolve(stdout + stderr);
+          return;
+        }
+        const output = `${stdout}${stderr}`.trim().split('\n').slice(-5).join('\n');
+        const how = error.killed ? `killed after ${options.timeoutMs} ms` : `exit ${String(error.code)}`;
+        reject(new Error(`${file} ${args.join(' ')}: ${how}${output ? `: ${output}` : ''}`));
+      },
+    );
+  });
+}
+
+/** PIDs of every process in a named network namespace (`ip netns pids`); none when it does not exist. */
+export function netnsPids(netns: string): Promise<number[]> {
+  return new Promise((resolve) => {
+    execFile('ip', ['netns', 'pids', netns], { encoding: 'utf8' }, (error, stdout) => {
+      if (error) {
+        resolve([]);
+        return;
+      }
+      resolve(
+        stdout
+          .split('\n')
+          .filter((line) => /^\d+$/.test(line.trim()))
+          .map(Number),
+      );
+    });
+  });
+}
+
+/** Running, or stopped; a zombie counts as gone (its parent may never reap it). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state follows the command name, which is in parentheses and may itself contain them.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Gone already.
+  }
+}
+
+/** Sends `first` and waits up to `graceMs`; whatever is still there then gets SIGKILL and is waited for. */
+export async function stopProcesses(
+  pids: readonly number[],
+  first: NodeJS.Signals,
+  graceMs: number,
+): Promise<void> {
+  for (const pid of pids) signal(pid, first);
+  const until = performance.now() + graceMs;
+  let left = pids.filter(isAlive);
+  while (left.length > 0 && performance.now() < until) {
+    await sleep(10);
+    left = left.filter(isAlive);
+  }
+  for (const pid of left) signal(pid, 'SIGKILL');
+  // SIGKILL cannot be ignored; the wait only covers the kernel's reaping of a busy process.
+  const hardUntil = performance.now() + 5000;
+  while (left.length > 0 && performance.now() < hardUntil) {
+    await sleep(10);
+    left = left.filter(isAlive);
+  }
+}
