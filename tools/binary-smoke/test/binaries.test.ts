@@ -8,12 +8,15 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
+// The five product binaries, and the two tools the local demo and end-to-end tests run.
 const expected = [
   'agent-protocol-forwarder',
   'cloud-api-adaptor',
+  'dev-agent',
   'peerpod-tunnel',
   'podvm-image-builder',
   'process-user-data',
+  'shim-client',
 ];
 
 let emptyDir = '';
@@ -24,7 +27,7 @@ after(async () => {
   await rm(emptyDir, { recursive: true, force: true });
 });
 
-test('dist/bin holds exactly the five binaries', async () => {
+test('dist/bin holds exactly the seven binaries', async () => {
   const found = (await readdir(binDir)).filter((name) => !name.startsWith('.')).sort();
   assert.deepEqual(found, expected);
 });

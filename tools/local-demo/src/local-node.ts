@@ -1,0 +1,146 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  deleteBridge,
+  type LaunchedSandbox,
+  type LaunchOptions,
+  launchSandbox,
+  podNetnsName,
+  randomId,
+  type StepTiming,
+  type TeardownResult,
+  teardownSandbox,
+} from '@peerpods/shim-client';
+import { AdaptorProcess } from './adaptor-process';
+import { findLeftovers } from './leftovers';
+import { createWorkerNode, removeWorkerNode, type WorkerNode } from './worker-node';
+import { startWorkerWebServer } from './worker-web-server';
+
+export interface LocalNodeOptions {
+  /** Where the built binaries are (dist/bin). */
+  binDir: string;
+  /** Worker namespace name; unique per run. */
+  name: string;
+  /** Extra cloud-api-adaptor flags. */
+  adaptorArgs?: readonly string[];
+}
+
+/**
+ * One worker node on this machine: its network namespace, cloud-api-adaptor with the local provider
+ * running in it, and a web server there. Pods are created the way kubelet, a CNI plugin and the kata
+ * shim would (`@peerpods/shim-client`). Used by `npm start`, the end-to-end tests and the benchmark.
+ */
+export class LocalNode {
+  adaptor: AdaptorProcess;
+  readonly #stopWeb: () => Promise<void>;
+  /** CNI namespaces of every pod launched, for the leak check. */
+  readonly #podNamespaces = new Set<string>();
+
+  private constructor(
+    readonly worker: WorkerNode,
+    readonly dir: string,
+    adaptor: AdaptorProcess,
+    stopWeb: () => Promise<void>,
+    private readonly options: LocalNodeOptions,
+  ) {
+    this.adaptor = adaptor;
+    this.#stopWeb = stopWeb;
+  }
+
+  static async start(options: LocalNodeOptions): Promise<LocalNode> {
+    const dir = await mkdtemp(join(tmpdir(), `${options.name}-`));
+    let worker: WorkerNode | undefined;
+    let web: { stop: () => Promise<void> } | undefined;
+    try {
+      worker = await createWorkerNode(options.name);
+      web = await startWorkerWebServer(worker);
+      const adaptor = await AdaptorProcess.start({
+        binDir: options.binDir,
+        worker,
+        dir,
+        extraArgs: options.adaptorArgs,
+      });
+      return new LocalNode(worker, dir, adaptor, web.stop, options);
+    } catch (error) {
+      await web?.stop();
+      if (worker) await removeWorkerNode(worker);
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Pod network (on cni0 in the worker), CreateVM, StartVM, agent Check and CreateSandbox. */
+  async launchPod(
+    options: Omit<LaunchOptions, 'socketPath' | 'network' | 'stateDir'> = {},
+  ): Promise<LaunchedSandbox> {
+    const id = options.id ?? randomId();
+    this.#podNamespaces.add(podNetnsName(id));
+    return launchSandbox({
+      // The pod name starts with the node's, so instance names say which run they belong to.
+      podName: this.options.name,
+      ...options,
+      id,
+      socketPath: this.adaptor.paths.socket,
+      network: { workerNetns: this.worker.path, ipamDir: join(this.dir, 'ipam') },
+      stateDir: false,
+    });
+  }
+
+  /** DestroySandbox, StopVM, pod network removed. */
+  stopPod(pod: LaunchedSandbox, onStep?: (timing: StepTiming) => void): Promise<TeardownResult> {
+    return teardownSandbox(pod.state, {
+      hypervisor: pod.hypervisor,
+      agent: pod.agent,
+      stateDir: false,
+      onStep,
+    });
+  }
+
+  /** Starts the daemon again after {@link AdaptorProcess.kill} (a crash). */
+  async restartAdaptor(): Promise<void> {
+    this.adaptor = await AdaptorProcess.start({
+      binDir: this.options.binDir,
+      worker: this.worker,
+      dir: this.dir,
+      extraArgs: this.options.adaptorArgs,
+    });
+  }
+
+  /** What is left of pods that should be gone (the daemon still running). */
+  leftoversWhileRunning(): Promise<string[]> {
+    return findLeftovers({
+      worker: this.worker,
+      paths: this.adaptor.paths,
+      namespacePrefixes: this.namespacePrefixes(),
+      daemonStopped: false,
+      exceptPids: [this.adaptor.pid],
+    });
+  }
+
+  /**
+   * Stops the daemon (which stops any pod left and removes its bridge), then checks that nothing is
+   * left, then removes the worker node and the directory. Resolves with what was left.
+   */
+  async stop(): Promise<string[]> {
+    try {
+      await this.adaptor.stop();
+      await deleteBridge({ workerNetns: this.worker.path });
+      return await findLeftovers({
+        worker: this.worker,
+        paths: this.adaptor.paths,
+        namespacePrefixes: this.namespacePrefixes(),
+        daemonStopped: true,
+      });
+    } finally {
+      await this.#stopWeb();
+      await removeWorkerNode(this.worker);
+      await rm(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Instance names start `podvm-<pod>-`, so only this run's pods count (tests run side by side). */
+  private namespacePrefixes(): string[] {
+    return [`podvm-${this.options.name}`, ...this.#podNamespaces];
+  }
+}

@@ -1,0 +1,126 @@
+// `npm start`: one whole peer pod on this machine with the local provider, then everything removed.
+import { resolve } from 'node:path';
+import type { LaunchedSandbox } from '@peerpods/shim-client';
+import { LocalNode } from './local-node';
+import { formatMs, phase } from './progress';
+import { WEB_PAGE, WEB_PORT } from './worker-web-server';
+
+const binDir = resolve(import.meta.dirname, '../../../dist/bin');
+
+if (process.getuid?.() !== 0) {
+  process.stderr.write(
+    'npm start needs root: it creates network namespaces, veth, bridge and VXLAN links and iptables rules\n' +
+      '(all inside namespaces it makes and removes again). Run it as root, for example: sudo npm start\n',
+  );
+  process.exit(1);
+}
+
+const summary: [string, number][] = [];
+let node: LocalNode | undefined;
+let pod: LaunchedSandbox | undefined;
+let interrupted = false;
+
+async function cleanUp(): Promise<string[]> {
+  if (pod) {
+    const current = pod;
+    pod = undefined;
+    await phase('StopVM and pod network removal', () =>
+      node!.stopPod(current, (step) => {
+        if (step.step === 'StopVM') summary.push(['StopVM', step.ms]);
+      }),
+    );
+  }
+  if (!node) return [];
+  const current = node;
+  node = undefined;
+  const { result } = await phase('stopping cloud-api-adaptor, removing the worker node', () =>
+    current.stop(),
+  );
+  return result;
+}
+
+process.on('SIGINT', () => {
+  if (interrupted) return;
+  interrupted = true;
+  process.stdout.write('\ninterrupted: cleaning up\n');
+  cleanUp().finally(() => process.exit(130));
+});
+
+try {
+  console.log('peer pods on one machine, with the local provider\n');
+  console.log('1. worker node and cloud-api-adaptor');
+  node = (
+    await phase(
+      'starting cloud-api-adaptor (local provider) in a worker namespace',
+      () => LocalNode.start({ binDir, name: `ppdemo-${process.pid}` }),
+      (started) => `namespace ${started.worker.name}, socket ${started.adaptor.paths.socket}`,
+    )
+  ).result;
+
+  console.log('\n2. one peer pod (what kubelet, the CNI plugin and the kata shim do)');
+  const launched = await phase('pod network, CreateVM, StartVM, CreateSandbox', () =>
+    node!.launchPod({
+      onStep: (step) => {
+        if (step.step === 'CreateVM' || step.step === 'StartVM') summary.push([step.step, step.ms]);
+      },
+    }),
+  );
+  pod = launched.result;
+  const network = pod.state.podNetwork;
+  const phases = node.adaptor.startPhases(pod.state.id);
+  if (phases) {
+    summary.push([
+      '  instance (local provider: pod VM namespace, user-data, agent and forwarder booted)',
+      phases.instanceMs,
+    ]);
+    summary.push(['  tunnel (VXLAN, worker side)', phases.tunnelMs]);
+    summary.push([
+      '  proxy connect (mutual TLS to the forwarder, once the pod VM has booted)',
+      phases.proxyMs,
+    ]);
+  }
+  console.log(
+    `     pod ${pod.state.id.slice(0, 12)}: IP ${network.ip}/${network.prefixLength}, MAC ${network.mac}, netns ${network.name}`,
+  );
+
+  console.log(
+    '\n3. a command inside the pod VM (through agent.ttrpc → cloud-api-adaptor → mTLS → forwarder → agent)',
+  );
+  const url = `http://${network.gateway}:${WEB_PORT}/`;
+  const command = `echo "pod VM's pod namespace:"; ip -br link; ip -br -4 addr; echo; echo "GET ${url}:"; curl -sS --max-time 10 ${url}`;
+  const exec = await phase('exec', () => pod!.agent.runContainer({ args: ['sh', '-c', command] }));
+  summary.push(['exec (CreateContainer, StartContainer, output, WaitProcess)', exec.ms]);
+  const output = exec.result.stdout.toString();
+  process.stdout.write(`${output.replace(/^/gm, '     | ')}\n`);
+  if (exec.result.stderr.length > 0)
+    process.stdout.write(exec.result.stderr.toString().replace(/^/gm, '     ! '));
+  const checks = [
+    [
+      `the pod IP ${network.ip} is inside the pod VM`,
+      output.includes(`${network.ip}/${network.prefixLength}`),
+    ],
+    [`the pod MAC ${network.mac} is inside the pod VM`, output.includes(network.mac)],
+    ['the page came back through the tunnel', output.includes(WEB_PAGE.trim())],
+    ['the command exited 0', exec.result.exitCode === 0],
+  ] as const;
+  for (const [what, ok] of checks) console.log(`     ${ok ? '✓' : '✗'} ${what}`);
+
+  console.log('\n4. clean-up');
+  const leftovers = await cleanUp();
+  console.log(
+    leftovers.length === 0
+      ? '     ✓ nothing left behind'
+      : `     ✗ left behind:\n${leftovers.map((l) => `       ${l}`).join('\n')}`,
+  );
+
+  console.log('\nsummary');
+  for (const [what, ms] of summary) console.log(`  ${formatMs(ms).padStart(9)}  ${what}`);
+  const failed = checks.some(([, ok]) => !ok) || leftovers.length > 0;
+  process.exit(failed ? 1 : 0);
+} catch (error) {
+  process.stderr.write(`\nnpm start failed: ${(error as Error).message}\n`);
+  await cleanUp().catch((cleanupError: unknown) =>
+    process.stderr.write(`clean-up: ${String(cleanupError)}\n`),
+  );
+  process.exit(1);
+}
