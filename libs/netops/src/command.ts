@@ -9,6 +9,8 @@ export interface CommandOptions {
   readonly input?: string;
   /** Kill the command (SIGKILL) after this long; default {@link DEFAULT_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
+  /** Called with the child's pid once it is spawned (to watch it through /proc while it runs). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export interface CommandResult {
@@ -49,6 +51,7 @@ export const runCommand: CommandRunner = (file, args, options = {}) => {
     // A tool that exits early (a parse error in a batch) closes its stdin while we still write: EPIPE.
     // Its exit status and stderr say what went wrong, so the write error itself is not interesting.
     child.stdin?.on('error', () => {});
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     child.stdin?.end(options.input ?? '');
   });
 };

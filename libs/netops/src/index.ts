@@ -42,6 +42,7 @@ export {
   targetsChain,
 } from './iptables-rules';
 export type { JsonObject } from './json';
+export { type DeleteLinkOptions, deleteLink, hasDevice } from './link-delete';
 export { getLink, type Link, listLinks, type VxlanInfo } from './links';
 export { type ListNeighboursOptions, listNeighbours, type Neighbour } from './neighbours';
 export {

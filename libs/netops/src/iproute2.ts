@@ -18,11 +18,12 @@ export async function runIproute2(
   args: readonly string[],
   options: NetopsOptions,
   input?: string,
+  onSpawn?: (pid: number) => void,
 ): Promise<CommandResult> {
   const target = await resolveNetns(options.netns);
   const command = iproute2InNetns(target, tool, args);
   const run = options.run ?? runCommand;
-  return run(command.file, command.args, { input, timeoutMs: options.timeoutMs });
+  return run(command.file, command.args, { input, timeoutMs: options.timeoutMs, onSpawn });
 }
 
 /** Runs `ip|tc -json ARGS` and returns the top-level array (empty output is an empty list). */

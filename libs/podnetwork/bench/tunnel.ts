@@ -1,10 +1,11 @@
 // Pod networking benchmark, in throwaway namespaces built by the test harness (test/support):
-// (1) worker-side inspect+setup and teardown time per tunnel, 20 sequential tunnels, with a breakdown
-//     per netops command (every ip/tc/iptables process is timed by wrapping child_process.execFile,
-//     through which netops runs all of them);
+// (1) worker-side setup and teardown time per tunnel (the goal: their sum), and inspect apart, 20
+//     sequential tunnels, with a breakdown per netops command (every ip/tc/iptables process is timed by
+//     wrapping child_process.execFile, through which netops runs all of them);
 // (2) TCP throughput (a Node blaster: 64 KiB writes for ~3 s) through the full tunnel (worker + pod VM
 //     side) against the same namespaces joined directly over the bridge underlay without VXLAN.
-// Usage: npm run bench -w libs/podnetwork (root). BENCH_TUNNELS (20), BENCH_RUNS (3), BENCH_SECONDS (3).
+// Usage: npm run bench -w libs/podnetwork (root). BENCH_TUNNELS (20), BENCH_RUNS (3; 0 skips (2)),
+// BENCH_SECONDS (3).
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { VxlanPodVmNetwork, VxlanWorkerNetwork } from '../src/index';
@@ -49,6 +50,7 @@ function labelOf(file: string, args: readonly string[]): string {
   else if (rest[0] === 'nsenter') rest = rest.slice(2);
   if ((rest[0] === 'ip' || rest[0] === 'tc') && rest[1] === '-n') rest = [rest[0], ...rest.slice(3)];
   const tool = rest[0]!.split('/').at(-1)!;
+  if (tool.startsWith('iptables') && tool.endsWith('-restore')) return 'iptables-restore';
   if (tool.startsWith('iptables')) {
     const op = rest.find((a) => /^-[NACDSX]$/.test(a)) ?? rest[1] ?? '';
     return `iptables ${op}`;
@@ -65,6 +67,9 @@ const originalExecFile = childProcess.execFile;
 const timedExecFile = (...params: unknown[]): unknown => {
   const callbackAt = params.findIndex((p) => typeof p === 'function');
   const current = phase;
+  // A process may outlive its phase (teardown does not wait for the link delete's exit): its record
+  // goes to the tunnel it started in.
+  const sink = records;
   if (current === undefined || callbackAt < 0) {
     return (originalExecFile as (...a: unknown[]) => unknown)(...params);
   }
@@ -74,7 +79,7 @@ const timedExecFile = (...params: unknown[]): unknown => {
   params[callbackAt] = (...result: unknown[]) => {
     // A failing command is its own line: -C/-D that answer "no such rule" are part of the protocol.
     const failedLabel = result[0] === null || result[0] === undefined ? label : `${label} (fails)`;
-    records.push({ phase: current, label: failedLabel, ms: performance.now() - started });
+    sink.push({ phase: current, label: failedLabel, ms: performance.now() - started });
     callback(...result);
   };
   return (originalExecFile as (...a: unknown[]) => unknown)(...params);
@@ -142,41 +147,43 @@ try {
   for (let i = 0; i < TUNNELS; i++) {
     checkInterrupted();
     records = [];
-    let t = performance.now();
+    perTunnel.push(records);
+    const t0 = performance.now();
     phase = 'inspect';
     const podNetwork = await worker.inspect(topo.pod.path);
-    const afterInspect = performance.now();
+    const t1 = performance.now();
     phase = 'setup';
     await worker.setup({ ...sandbox, instanceIps: ['198.51.100.2'], podNetwork });
-    const afterSetup = performance.now();
-    inspectMs.push(afterInspect - t);
-    setupMs.push(afterSetup - t);
-    t = performance.now();
+    const t2 = performance.now();
     phase = 'teardown';
     await worker.teardown({ ...sandbox, podNetwork });
-    teardownMs.push(performance.now() - t);
+    const t3 = performance.now();
     phase = undefined;
-    perTunnel.push(records);
+    inspectMs.push(t1 - t0);
+    setupMs.push(t2 - t1);
+    teardownMs.push(t3 - t2);
   }
+  // The link delete's process outlives teardown by ~20 ms; these reads take longer, so every record is in.
   const left = [...(await traces(topo.worker)), ...(await traces(topo.pod))];
   if (left.length > 0) throw new Error(`teardown left: ${left.join('; ')}`);
-  const totalMs = setupMs.map((s, i) => s + teardownMs[i]!);
-  const totalP50 = quantile(totalMs, 0.5);
+  const goalMs = setupMs.map((s, i) => s + teardownMs[i]!);
+  const allMs = goalMs.map((g, i) => g + inspectMs[i]!);
+  const goalP50 = quantile(goalMs, 0.5);
   rows.push(
-    [`worker inspect (${TUNNELS} sequential tunnels)`, p50p90(inspectMs), 'part of setup below'],
-    ['worker inspect + setup', p50p90(setupMs), ''],
-    ['worker teardown', p50p90(teardownMs), ''],
+    [`worker setup (StartVM; ${TUNNELS} sequential tunnels)`, p50p90(setupMs), ''],
+    ['worker teardown (StopVM)', p50p90(teardownMs), ''],
     [
-      'worker setup + teardown',
-      p50p90(totalMs),
-      `goal p50 ≤ 50 ms: **${totalP50 <= 50 ? 'met' : `not met (${(totalP50 / 50).toFixed(1)}x)`}**`,
+      '**worker setup + teardown** (per tunnel)',
+      p50p90(goalMs),
+      `goal p50 ≤ 50 ms: **${goalP50 <= 50 ? 'met' : 'not met'} (${(goalP50 / 50).toFixed(2)}x the goal)**`,
     ],
+    ['worker inspect (CreateVM)', p50p90(inspectMs), 'not part of the goal'],
+    ['worker inspect + setup + teardown', p50p90(allMs), 'for completeness'],
   );
 
   // Breakdown: per phase and command label, the per-tunnel sum (median over tunnels) and count.
   for (const p of ['inspect', 'setup', 'teardown'] as const) {
-    const phaseMs =
-      p === 'inspect' ? inspectMs : p === 'setup' ? setupMs.map((s, i) => s - inspectMs[i]!) : teardownMs;
+    const phaseMs = p === 'inspect' ? inspectMs : p === 'setup' ? setupMs : teardownMs;
     const labels = [...new Set(perTunnel.flatMap((r) => r.filter((c) => c.phase === p).map((c) => c.label)))];
     const sums = (label: string) =>
       perTunnel.map((r) => r.filter((c) => c.phase === p && c.label === label).reduce((a, c) => a + c.ms, 0));
@@ -216,53 +223,55 @@ try {
   // (2) Throughput: worker netns → pod IP through the tunnel into the pod VM's pod netns, against
   //     worker netns → pod VM root netns over the same bridge without VXLAN.
   checkInterrupted();
-  // Reference without the underlay: worker → the pod's own netns (cni0, veth), before the tunnel.
-  const podIp = '10.244.7.5';
-  await scratch.server(topo.pod.name, sinkServer(podIp, PORT));
-  const local: number[] = [];
-  for (let run = 0; run < RUNS; run++) local.push(await blast(topo.worker.name, podIp, PORT));
-  const podNetwork = await worker.inspect(topo.pod.path);
-  await worker.setup({ ...sandbox, instanceIps: ['198.51.100.2'], podNetwork });
-  const vm = new VxlanPodVmNetwork({ rootNetns: topo.vm.path, waitTimeoutMs: 5000, waitTickMs: 100 });
-  const vmPod = { name: topo.vmPodName, path: `/run/netns/${topo.vmPodName}` };
-  try {
-    await vm.setup({ podNetwork, podNamespacePath: vmPod.path });
-    await scratch.server(vmPod.name, sinkServer(podIp, PORT));
-    await scratch.server(topo.vm.name, sinkServer('198.51.100.2', PORT));
-    const tunnel: number[] = [];
-    const direct: number[] = [];
-    const vxlanBefore = await txBytes(topo.pod.name, 'vxlan1');
-    for (let run = 0; run < RUNS; run++) {
-      checkInterrupted();
-      tunnel.push(await blast(topo.worker.name, podIp, PORT));
-      direct.push(await blast(topo.worker.name, '198.51.100.2', PORT));
+  if (RUNS > 0) {
+    // Reference without the underlay: worker → the pod's own netns (cni0, veth), before the tunnel.
+    const podIp = '10.244.7.5';
+    await scratch.server(topo.pod.name, sinkServer(podIp, PORT));
+    const local: number[] = [];
+    for (let run = 0; run < RUNS; run++) local.push(await blast(topo.worker.name, podIp, PORT));
+    const podNetwork = await worker.inspect(topo.pod.path);
+    await worker.setup({ ...sandbox, instanceIps: ['198.51.100.2'], podNetwork });
+    const vm = new VxlanPodVmNetwork({ rootNetns: topo.vm.path, waitTimeoutMs: 5000, waitTickMs: 100 });
+    const vmPod = { name: topo.vmPodName, path: `/run/netns/${topo.vmPodName}` };
+    try {
+      await vm.setup({ podNetwork, podNamespacePath: vmPod.path });
+      await scratch.server(vmPod.name, sinkServer(podIp, PORT));
+      await scratch.server(topo.vm.name, sinkServer('198.51.100.2', PORT));
+      const tunnel: number[] = [];
+      const direct: number[] = [];
+      const vxlanBefore = await txBytes(topo.pod.name, 'vxlan1');
+      for (let run = 0; run < RUNS; run++) {
+        checkInterrupted();
+        tunnel.push(await blast(topo.worker.name, podIp, PORT));
+        direct.push(await blast(topo.worker.name, '198.51.100.2', PORT));
+      }
+      const vxlanBytes = (await txBytes(topo.pod.name, 'vxlan1')) - vxlanBefore;
+      const tunnelMBs = quantile(tunnel, 0.5);
+      const directMBs = quantile(direct, 0.5);
+      const ratio = (100 * tunnelMBs) / directMBs;
+      const runs = (v: number[]) => v.map((x) => x.toFixed(0)).join(', ');
+      rows.push(
+        [
+          `TCP through the tunnel (worker → ${podIp} in the pod VM's pod netns)`,
+          `${tunnelMBs.toFixed(0)} MB/s`,
+          `median of ${RUNS} (${runs(tunnel)}); vxlan1 sent ${(vxlanBytes / 1e6).toFixed(0)} MB`,
+        ],
+        [
+          'TCP direct, no VXLAN (worker eth0 → pod VM eth0 over the bridge)',
+          `${directMBs.toFixed(0)} MB/s`,
+          `median of ${RUNS} (${runs(direct)})`,
+        ],
+        ['tunnel ÷ direct', `${ratio.toFixed(0)} %`, `goal ≥ 80 %: **${ratio >= 80 ? 'met' : 'not met'}**`],
+        [
+          'reference: TCP worker → pod netns on the worker (cni0 + veth, before setup)',
+          `${quantile(local, 0.5).toFixed(0)} MB/s`,
+          `median of ${RUNS} (${runs(local)}); the tunnel path crosses this hop too`,
+        ],
+      );
+    } finally {
+      await vm.teardown().catch((e: unknown) => console.error('pod VM teardown:', e));
+      await worker.teardown({ ...sandbox, podNetwork }).catch((e: unknown) => console.error('teardown:', e));
     }
-    const vxlanBytes = (await txBytes(topo.pod.name, 'vxlan1')) - vxlanBefore;
-    const tunnelMBs = quantile(tunnel, 0.5);
-    const directMBs = quantile(direct, 0.5);
-    const ratio = (100 * tunnelMBs) / directMBs;
-    const runs = (v: number[]) => v.map((x) => x.toFixed(0)).join(', ');
-    rows.push(
-      [
-        `TCP through the tunnel (worker → ${podIp} in the pod VM's pod netns)`,
-        `${tunnelMBs.toFixed(0)} MB/s`,
-        `median of ${RUNS} (${runs(tunnel)}); vxlan1 sent ${(vxlanBytes / 1e6).toFixed(0)} MB`,
-      ],
-      [
-        'TCP direct, no VXLAN (worker eth0 → pod VM eth0 over the bridge)',
-        `${directMBs.toFixed(0)} MB/s`,
-        `median of ${RUNS} (${runs(direct)})`,
-      ],
-      ['tunnel ÷ direct', `${ratio.toFixed(0)} %`, `goal ≥ 80 %: **${ratio >= 80 ? 'met' : 'not met'}**`],
-      [
-        'reference: TCP worker → pod netns on the worker (cni0 + veth, before setup)',
-        `${quantile(local, 0.5).toFixed(0)} MB/s`,
-        `median of ${RUNS} (${runs(local)}); the tunnel path crosses this hop too`,
-      ],
-    );
-  } finally {
-    await vm.teardown().catch((e: unknown) => console.error('pod VM teardown:', e));
-    await worker.teardown({ ...sandbox, podNetwork }).catch((e: unknown) => console.error('teardown:', e));
   }
 } catch (error) {
   failed = true;

@@ -16,6 +16,8 @@ export function notrackComment(vni: number): string {
   return `peerpod [vni:${vni}]`;
 }
 
+type Tunnel = { remote: string; vni: number; port: number };
+
 /** The rule in the order `iptables -S` prints it, so that it is recognised in the listing. */
 function rule(direction: '-d' | '-s', remote: string, vni: number, port: number): string[] {
   return [
@@ -92,24 +94,111 @@ export function notrackRemoveLines(listing: TableListing, vni: number): string[]
   return lines;
 }
 
-/** Chains, jumps and the two NOTRACK rules (idempotent): one table read and at most one restore. */
-export function addNotrackRules(
-  ipt: Iptables,
-  tunnel: { remote: string; vni: number; port: number },
-  options: NetopsOptions,
-): Promise<void> {
+/**
+ * The lines that build everything when our chains do not exist: `-N` fails when one does, and then
+ * the whole restore applies nothing (a jump to a chain cannot exist without the chain).
+ */
+export function notrackCreateLines(tunnel: Tunnel): string[] {
+  return [
+    ...NOTRACK_CHAINS.map(({ chain }) => restoreLine(['-N', chain])),
+    ...NOTRACK_CHAINS.map(({ from, chain }) => restoreLine(['-A', from, '-j', chain])),
+    ...NOTRACK_CHAINS.map(({ chain, direction }) =>
+      restoreLine(['-A', chain, ...rule(direction, tunnel.remote, tunnel.vni, tunnel.port)]),
+    ),
+  ];
+}
+
+/**
+ * The lines that delete the tunnel's two rules and, when `last`, the jumps and chains: the restore
+ * fails (applying nothing) if a rule is missing or a chain would be left with anything in it.
+ */
+export function notrackDeleteLines(tunnel: Tunnel, last: boolean): string[] {
+  const lines = NOTRACK_CHAINS.map(({ chain, direction }) =>
+    restoreLine(['-D', chain, ...rule(direction, tunnel.remote, tunnel.vni, tunnel.port)]),
+  );
+  if (!last) return lines;
+  for (const { from, chain } of NOTRACK_CHAINS) lines.push(restoreLine(['-D', from, '-j', chain]));
+  for (const { chain } of NOTRACK_CHAINS) lines.push(restoreLine(['-X', chain]));
+  return lines;
+}
+
+/**
+ * Per host netns (its path; '' for our own), the tunnels whose two rules this process put in our
+ * chains and knows to be the only ones with the VNI's comment. For those, removal is one restore
+ * without a table read; if the kernel disagrees (a rule or chain changed behind our back), that
+ * restore fails as a whole and the read-then-restore path runs instead.
+ */
+const placed = new Map<string, Map<number, Tunnel>>();
+
+/** Whether a restore applied (one that fails applies nothing; the read path then decides). */
+function applied(restore: Promise<void>): Promise<boolean> {
+  return restore.then(
+    () => true,
+    () => false,
+  );
+}
+
+function placedIn(options: NetopsOptions): Map<number, Tunnel> {
+  const key = options.netns ?? '';
+  const tunnels = placed.get(key) ?? new Map<number, Tunnel>();
+  placed.set(key, tunnels);
+  return tunnels;
+}
+
+/**
+ * Chains, jumps and the two NOTRACK rules (idempotent): when this process has no rules of its own
+ * there, one restore that creates everything (it fails if a chain exists), otherwise one table read
+ * and at most one restore with what is missing. Resolves whether a NOTRACK rule of the tunnel was
+ * added (false: they were there already).
+ */
+export function addNotrackRules(ipt: Iptables, tunnel: Tunnel, options: NetopsOptions): Promise<boolean> {
   return serialised(async () => {
-    await ipt.editTable('raw', (listing) => notrackAddLines(listing, tunnel), options);
+    const tunnels = placedIn(options);
+    if (tunnels.size === 0) {
+      if (await applied(ipt.restore('raw', notrackCreateLines(tunnel), options))) {
+        tunnels.set(tunnel.vni, tunnel);
+        return true;
+      }
+    }
+    let onlyOurs = false;
+    const lines = await ipt.editTable(
+      'raw',
+      (listing) => {
+        const comment = notrackComment(tunnel.vni);
+        const ours = NOTRACK_CHAINS.map(({ chain, direction }) => [
+          '-A',
+          chain,
+          ...rule(direction, tunnel.remote, tunnel.vni, tunnel.port),
+        ]);
+        const withComment = listing.rules.filter((r) => r.includes(comment));
+        onlyOurs =
+          withComment.every((r) => ours.some((o) => sameWords(r, o))) &&
+          ours.every((o) => withComment.filter((r) => sameWords(r, o)).length <= 1);
+        return notrackAddLines(listing, tunnel);
+      },
+      options,
+    );
+    if (onlyOurs) tunnels.set(tunnel.vni, tunnel);
+    else tunnels.delete(tunnel.vni);
+    return lines.some((line) => line.includes(notrackComment(tunnel.vni)));
   });
 }
 
 /**
  * Deletes every rule of our chains that carries the VNI's comment (whatever its remote), then the
- * chains and their jumps when they are empty. Missing chains or rules are fine: one table read, and
- * a restore only when there is something to delete.
+ * chains and their jumps when they are empty. Missing chains or rules are fine. For a tunnel this
+ * process added, one restore; otherwise one table read and a restore only when there is something
+ * to delete.
  */
 export function removeNotrackRules(ipt: Iptables, vni: number, options: NetopsOptions): Promise<void> {
   return serialised(async () => {
+    const tunnels = placedIn(options);
+    const tunnel = tunnels.get(vni);
+    tunnels.delete(vni);
+    if (tunnel !== undefined) {
+      const lines = notrackDeleteLines(tunnel, tunnels.size === 0);
+      if (await applied(ipt.restore('raw', lines, options))) return;
+    }
     await ipt.editTable('raw', (listing) => notrackRemoveLines(listing, vni), options);
   });
 }

@@ -3,33 +3,37 @@ import type { PodNeighbor, PodNetwork, PodRoute, RouteProtocol, RouteScope } fro
 import {
   type Address,
   assertNetnsExists,
+  deleteLink,
   detectIptables,
   getLink,
   type Iptables,
   ipBatch,
-  type Link,
-  listFilters,
   listLinks,
   listLinksAndAddresses,
   listNeighbours,
   listQdiscs,
   listRoutes,
+  NetopsCommandError,
   type NetopsOptions,
   netnsExists,
   netnsMoveRef,
   tcBatch,
 } from '@peerpods/netops';
-import { PodNetworkError, step } from './errors';
+import { step } from './errors';
 import { addNotrackRules, removeNotrackRules } from './notrack';
 import { primaryInterfaceOf } from './primary-interface';
 import { VniAllocator } from './vni-allocator';
 import type { TunnelSettings, WorkerNetwork } from './worker-network';
+import {
+  linkGroup,
+  MAX_TUNNEL_MTU,
+  removePodSide,
+  WORKER_TUNNEL_NAME,
+  type WorkerTunnel,
+} from './worker-tunnel';
 
-/** Upstream's ceiling for the tunnel MTU (1500 minus VXLAN's 50 bytes). */
-export const MAX_TUNNEL_MTU = 1450;
-/** The tunnel's name inside the pod netns. */
-export const WORKER_TUNNEL_NAME = 'vxlan1';
-const TEMP_PREFIX = 'ppvxlan';
+export { MAX_TUNNEL_MTU, WORKER_TUNNEL_NAME } from './worker-tunnel';
+
 const COPIED_PROTOCOLS = new Set(['static', 'boot', 'dhcp', 'kernel']);
 
 export interface VxlanWorkerNetworkOptions {
@@ -43,13 +47,12 @@ export interface VxlanWorkerNetworkOptions {
 
 /**
  * The worker side of the VXLAN tunnel (upstream-caa.md §5.1, §5.2): inspect a pod netns, then build
- * `vxlan1` in it (created as ppvxlanN in the host netns so its UDP socket stays there), redirect the
- * pod interface to it with tc, and exempt the UDP flow from conntrack in the host's raw table.
+ * `vxlan1` in it (created from the host netns, so its UDP socket stays there), redirect the pod
+ * interface to it with tc, and exempt the UDP flow from conntrack in the host's raw table.
  */
 export class VxlanWorkerNetwork implements WorkerNetwork {
   private readonly allocator: VniAllocator;
   private readonly host: NetopsOptions;
-  private readonly reservedNames = new Set<string>();
   private iptablesPromise: Promise<Iptables> | undefined;
 
   constructor(
@@ -146,103 +149,67 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     const remote = podNetwork.dedicated ? request.instanceIps[1] : request.instanceIps[0];
     const iface = podNetwork.interface;
     const pod: NetopsOptions = { netns: netnsPath, timeoutMs: this.options.timeoutMs };
-
-    // One read of the pod netns's links and qdiscs and of the host's links, shared by the checks and
-    // the choice of the temporary link name.
-    const hostLinks = await step(what, 'check', async () => {
+    await step(what, 'check', async () => {
       if (remote === undefined || !isIPv4(remote)) {
         throw new Error(
           `no IPv4 instance IP for the tunnel in [${request.instanceIps.join(', ')}] (dedicated: ${podNetwork.dedicated})`,
         );
       }
       await assertNetnsExists(netnsPath);
-      const [podLinks, podQdiscs, hostLinks] = await Promise.all([
-        listLinks(pod),
-        listQdiscs(pod),
-        listLinks(this.host),
-      ]);
-      if (podLinks.some((l) => l.name === WORKER_TUNNEL_NAME))
-        throw new Error(`${netnsPath} already has ${WORKER_TUNNEL_NAME}`);
-      if (!podLinks.some((l) => l.name === iface)) throw new Error(`${netnsPath} has no interface ${iface}`);
-      if (podQdiscs.some((q) => q.dev === iface && q.kind === 'ingress')) {
-        throw new Error(`${iface} in ${netnsPath} already has an ingress qdisc`);
-      }
-      const hostVnis = hostLinks.filter((l) => l.vxlan?.id === vni).map((l) => l.name);
-      if (hostVnis.length > 0)
-        throw new Error(`vni ${vni} is already used by ${hostVnis.join(', ')} in the host netns`);
-      return hostLinks;
     });
-
     const ipt = await step(what, 'find iptables', () => this.iptables());
 
-    // The NOTRACK rules and the link are independent: built at once. If any step of either fails,
-    // everything both did is undone (the link may be in the host netns, when the move failed, or in
-    // the pod netns under either name), and the first failure in the order rules, create, configure,
-    // redirects is thrown.
-    const temp = this.reserveName(hostLinks);
+    // No read before changing anything: the kernel refuses the collisions itself (a VNI+port already
+    // used in the host netns, vxlan1 already in the pod netns, an ingress qdisc already on the pod
+    // interface), and a failure is explained from a read afterwards. The NOTRACK rules and the link are
+    // independent: built at once. If any step of either fails, what this call added is undone (and
+    // nothing else: a tunnel already in place stays) and the first failure in the order rules,
+    // create, redirects is thrown.
     const mtu = Math.min(podNetwork.mtu > 0 ? podNetwork.mtu : MAX_TUNNEL_MTU, MAX_TUNNEL_MTU);
-    const rules = () =>
-      step(what, 'add iptables NOTRACK rules', () =>
+    let addedRules = false;
+    let created = false;
+    let redirectLines = 0;
+    const rules = async () => {
+      addedRules = await step(what, 'add iptables NOTRACK rules', () =>
         addNotrackRules(ipt, { remote: remote!, vni, port }, this.host),
       );
+    };
+    const redirects = [
+      `qdisc add dev ${iface} ingress`,
+      `filter add dev ${iface} parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev ${WORKER_TUNNEL_NAME}`,
+      `qdisc add dev ${WORKER_TUNNEL_NAME} ingress`,
+      `filter add dev ${WORKER_TUNNEL_NAME} parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev ${iface}`,
+    ];
     const link = async () => {
-      try {
-        // A failed create is undone here, while the name is still reserved.
-        await step(
-          what,
-          'create vxlan link',
-          () =>
-            ipBatch(
-              [
-                `link add ${temp} type vxlan id ${vni} remote ${remote} dstport ${port}`,
-                `link set ${temp} netns ${netnsMoveRef(netnsPath)}`,
-              ],
-              this.host,
-            ),
-          () => ipBatch([`link del ${temp}`], this.host).catch(() => {}),
-        );
-      } finally {
-        this.reservedNames.delete(temp);
-      }
-      await step(what, 'configure vxlan1 in the pod netns', () =>
-        ipBatch(
-          [
-            `link set ${temp} name ${WORKER_TUNNEL_NAME}`,
-            `link set ${WORKER_TUNNEL_NAME} mtu ${mtu}`,
-            `link set ${WORKER_TUNNEL_NAME} up`,
-          ],
-          pod,
-        ),
+      await step(what, 'create vxlan link', () =>
+        this.createLink({ vni, port, remote: remote!, mtu, netnsPath }),
       );
-      await step(what, 'add tc redirects', () =>
-        tcBatch(
-          [
-            `qdisc add dev ${iface} ingress`,
-            `filter add dev ${iface} parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev ${WORKER_TUNNEL_NAME}`,
-            `qdisc add dev ${WORKER_TUNNEL_NAME} ingress`,
-            `filter add dev ${WORKER_TUNNEL_NAME} parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev ${iface}`,
-          ],
-          pod,
-        ),
-      );
+      created = true;
+      await step(what, 'add tc redirects', async () => {
+        try {
+          await tcBatch(redirects, pod);
+        } catch (error) {
+          // tc stops at the failing line; the lines before it stay applied (none named: none ran).
+          redirectLines = (failedLineOf(error) ?? 1) - 1;
+          if (redirectLines === 0) {
+            const qdiscs = await listQdiscs({ ...pod, dev: iface }).catch(() => []);
+            if (qdiscs.some((q) => q.kind === 'ingress'))
+              throw explained(`${iface} in ${netnsPath} already has an ingress qdisc`, error);
+          }
+          throw error;
+        }
+      });
     };
     const results = await Promise.allSettled([rules(), link()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed === undefined) return;
-    const linkResult = results[1];
-    const linkCreated = !(
-      linkResult.status === 'rejected' &&
-      linkResult.reason instanceof PodNetworkError &&
-      linkResult.reason.step === 'create vxlan link'
-    );
     await Promise.all([
       (async () => {
-        if (!linkCreated) return;
-        await tcBatch([`qdisc del dev ${iface} ingress`], pod).catch(() => {});
-        await ipBatch([`link del ${temp}`], pod).catch(() => {});
-        await ipBatch([`link del ${WORKER_TUNNEL_NAME}`], pod).catch(() => {});
+        // vxlan1's own qdisc goes with it; the pod interface's only if this call added it.
+        if (redirectLines > 0) await tcBatch([`qdisc del dev ${iface} ingress`], pod).catch(() => {});
+        if (created) await deleteLink(WORKER_TUNNEL_NAME, pod).catch(() => {});
       })(),
-      removeNotrackRules(ipt, vni, this.host).catch(() => {}),
+      addedRules ? removeNotrackRules(ipt, vni, this.host).catch(() => {}) : undefined,
     ]);
     throw failed.reason;
   }
@@ -251,53 +218,60 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     const { podNetwork, netnsPath } = request;
     const vni = podNetwork.vxlanId ?? this.settings.vxlanMinId + podNetwork.index;
     const what = `worker teardown of vni ${vni} for sandbox ${request.sandboxId}`;
-    const iface = podNetwork.interface;
     const pod: NetopsOptions = { netns: netnsPath, timeoutMs: this.options.timeoutMs };
+    const tunnel: WorkerTunnel = { what, vni, iface: podNetwork.interface, pod };
 
-    // Three independent parts at once: the pod netns (the eth0 redirect and vxlan1, whose delete waits
-    // for the kernel's RCU), leftover links in the host netns, and the iptables rules. Every part runs to
-    // its end; the first failure in that order is thrown, and the index is kept until a teardown
-    // succeeds.
+    // Two independent parts at once: the pod netns (the eth0 redirect and vxlan1) and the iptables
+    // rules. Both run to their end; the first failure in that order is thrown, and the index is kept
+    // until a teardown succeeds.
     const podSide = async () => {
-      if (!(await netnsExists(netnsPath))) return;
-      const [filters, link] = await Promise.all([
-        step(what, 'delete tc redirects', () => listFilters(iface, pod).catch(() => [])),
-        step(what, 'delete vxlan1', () => getLink(WORKER_TUNNEL_NAME, pod)),
-      ]);
-      // The eth0 redirect and vxlan1 go at once (a mirred action whose device is deleted drops);
-      // both run to their end before a failure is thrown.
-      const deleted = await Promise.allSettled([
-        step(what, 'delete tc redirects', async () => {
-          const ours = filters.some((f) => f.actions.some((a) => a.toDev === WORKER_TUNNEL_NAME));
-          if (ours) await tcBatch([`qdisc del dev ${iface} ingress`], pod);
-        }),
-        step(what, 'delete vxlan1', async () => {
-          if (link?.kind === 'vxlan' && link.vxlan?.id === vni)
-            await ipBatch([`link del ${WORKER_TUNNEL_NAME}`], pod);
-        }),
-      ]);
-      const failed = deleted.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
+      if (await netnsExists(netnsPath)) await removePodSide(tunnel);
     };
-    const hostSide = () =>
-      step(what, 'delete leftover links', async () => {
-        const leftovers = (await listLinks(this.host)).filter(
-          (l) => l.name.startsWith(TEMP_PREFIX) && l.vxlan?.id === vni,
-        );
-        if (leftovers.length > 0)
-          await ipBatch(
-            leftovers.map((l) => `link del ${l.name}`),
-            this.host,
-          );
-      });
     const rules = async () => {
       const ipt = await step(what, 'find iptables', () => this.iptables());
       await step(what, 'remove iptables NOTRACK rules', () => removeNotrackRules(ipt, vni, this.host));
     };
-    const results = await Promise.allSettled([podSide(), hostSide(), rules()]);
+    const results = await Promise.allSettled([podSide(), rules()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     this.allocator.release(podNetwork.index);
+  }
+
+  /**
+   * One request from the host netns creates vxlan1 directly in the pod netns with its MTU, up, in the
+   * link group of its VNI (what lets teardown delete it without reading it first): the
+   * VXLAN's UDP socket is opened in the netns that asked (the host's), as when upstream creates it
+   * there and moves it, without the move's ~15 ms of kernel waiting. The kernel refuses a VNI+port
+   * already used by the host's sockets, or a vxlan1 already in the pod netns, and a failure leaves no
+   * link (a link that cannot come up is unregistered again). A read then says which it was.
+   */
+  private async createLink(t: {
+    vni: number;
+    port: number;
+    remote: string;
+    mtu: number;
+    netnsPath: string;
+  }): Promise<void> {
+    try {
+      await ipBatch(
+        [
+          `link add ${WORKER_TUNNEL_NAME} netns ${netnsMoveRef(t.netnsPath)} group ${linkGroup(t.vni)} mtu ${t.mtu} up type vxlan id ${t.vni} remote ${t.remote} dstport ${t.port}`,
+        ],
+        this.host,
+      );
+    } catch (error) {
+      const [hostLinks, existing] = await Promise.all([
+        listLinks(this.host).catch(() => []),
+        getLink(WORKER_TUNNEL_NAME, { netns: t.netnsPath }).catch(() => undefined),
+      ]);
+      const users = hostLinks.filter((l) => l.vxlan?.id === t.vni && (l.vxlan.port ?? t.port) === t.port);
+      if (users.length > 0) {
+        const names = users.map((l) => l.name).join(', ');
+        throw explained(`vni ${t.vni} is already used by ${names} in the host netns`, error);
+      }
+      if (existing !== undefined) throw explained(`${t.netnsPath} already has ${WORKER_TUNNEL_NAME}`, error);
+      throw error;
+    }
   }
 
   private iptables(): Promise<Iptables> {
@@ -310,18 +284,16 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     }
     return this.iptablesPromise;
   }
+}
 
-  /** The first ppvxlanN (N ≥ 1) that neither the host netns (its links, just read) nor a concurrent setup uses. */
-  private reserveName(hostLinks: readonly Link[]): string {
-    const names = new Set(hostLinks.map((link) => link.name));
-    for (let n = 1; ; n++) {
-      const name = `${TEMP_PREFIX}${n}`;
-      if (!names.has(name) && !this.reservedNames.has(name)) {
-        this.reservedNames.add(name);
-        return name;
-      }
-    }
-  }
+/** The batch line number a netops command error names, if any. */
+function failedLineOf(error: unknown): number | undefined {
+  return error instanceof NetopsCommandError ? error.failedLine?.number : undefined;
+}
+
+/** The cause in words, then the command's own error. */
+function explained(reason: string, error: unknown): Error {
+  return new Error(`${reason} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
 }
 
 /** IPv4 addresses of `dev` in prefix form (`10.244.1.7/24`), in ip's order. */

@@ -1,11 +1,11 @@
 // Bad input and failures: each leaves nothing half-configured and says what went wrong.
 import assert from 'node:assert/strict';
 import { after, afterEach, test } from 'node:test';
-import { detectIptables, NetnsNotFoundError } from '@peerpods/netops';
+import { detectIptables, getLink, NetnsNotFoundError } from '@peerpods/netops';
 import { tempDir } from '@peerpods/test-support';
 import { PodNetworkError, VxlanPodVmNetwork, VxlanWorkerNetwork } from '../src/index';
 import { traces } from './support/checks';
-import { buildTopology, ip, leftoverNamespaces, requireRoot, Scratch } from './support/topology';
+import { buildTopology, exec, ip, leftoverNamespaces, requireRoot, Scratch } from './support/topology';
 
 const scratch = new Scratch();
 afterEach(() => scratch.cleanup());
@@ -103,9 +103,9 @@ test('a failing step is undone: pod VM side with a bad route, worker side with a
     worker.setup({ sandboxId: 'x', netnsPath: topo.pod.path, instanceIps: ['not-an-ip'], podNetwork }),
     /failed at "check": no IPv4 instance IP for the tunnel in \[not-an-ip\]/,
   );
-  // The move into the pod netns fails (a link there has the temporary name): the host's link and
-  // the iptables rules added before it are undone.
-  await ip(topo.pod.name, 'link add ppvxlan1 type veth peer name ppx2');
+  // The create fails (the pod netns already has a vxlan1, here a veth): the iptables rules added at
+  // the same time are undone, and the other vxlan1 is left alone.
+  await ip(topo.pod.name, 'link add vxlan1 type veth peer name ppx2');
   await assert.rejects(
     worker.setup({ sandboxId: 'x', netnsPath: topo.pod.path, instanceIps: ['198.51.100.2'], podNetwork }),
     (error: unknown) => {
@@ -113,12 +113,37 @@ test('a failing step is undone: pod VM side with a bad route, worker side with a
       assert.equal((error as PodNetworkError).step, 'create vxlan link');
       assert.match(
         (error as Error).message,
-        /same name exists in the target netns\. \(line 2: link set ppvxlan1 netns/,
+        new RegExp(
+          `failed at "create vxlan link": ${topo.pod.path} already has vxlan1 \\(ip -n ${topo.worker.name} -batch -: exit 1: RTNETLINK answers: File exists \\(line 1: link add vxlan1 netns ${topo.pod.name} group 555000 mtu 1450 up type vxlan id 555000`,
+        ),
       );
       return true;
     },
   );
-  await ip(topo.pod.name, 'link del ppvxlan1');
+  assert.equal((await getLink('vxlan1', { netns: topo.pod.path }))?.kind, 'veth');
+  await ip(topo.pod.name, 'link del vxlan1');
+  assert.deepEqual(await traces(topo.worker), []);
+  assert.deepEqual(await traces(topo.pod), []);
+
+  // The redirects fail (the pod interface already has an ingress qdisc): the link and the rules are
+  // undone, the other qdisc stays.
+  await exec('tc', ['-n', topo.pod.name, 'qdisc', 'add', 'dev', 'eth0', 'ingress']);
+  await assert.rejects(
+    worker.setup({ sandboxId: 'x', netnsPath: topo.pod.path, instanceIps: ['198.51.100.2'], podNetwork }),
+    (error: unknown) => {
+      assert.ok(error instanceof PodNetworkError);
+      assert.equal((error as PodNetworkError).step, 'add tc redirects');
+      assert.match(
+        (error as Error).message,
+        new RegExp(
+          `failed at "add tc redirects": eth0 in ${topo.pod.path} already has an ingress qdisc \\(tc -n ${topo.pod.name} -batch -: exit 1: .*\\(line 1: qdisc add dev eth0 ingress\\)\\)`,
+        ),
+      );
+      return true;
+    },
+  );
+  assert.deepEqual(await traces(topo.pod), ['ingress qdisc on eth0']);
+  await exec('tc', ['-n', topo.pod.name, 'qdisc', 'del', 'dev', 'eth0', 'ingress']);
   assert.deepEqual(await traces(topo.worker), []);
   assert.deepEqual(await traces(topo.pod), []);
 
@@ -136,6 +161,51 @@ test('a failing step is undone: pod VM side with a bad route, worker side with a
   });
   assert.deepEqual(await traces(topo.vm), []);
   assert.deepEqual(await traces(vmPod), []);
+});
+
+test('a second setup of a working tunnel fails and leaves the tunnel working', async () => {
+  const topo = await buildTopology(scratch);
+  const worker = new VxlanWorkerNetwork(settings, { hostNetns: topo.worker.path });
+  const podNetwork = await worker.inspect(topo.pod.path);
+  const request = { sandboxId: 'x', netnsPath: topo.pod.path, instanceIps: ['198.51.100.2'], podNetwork };
+  await worker.setup(request);
+  const before = [await traces(topo.worker), await traces(topo.pod)];
+  await assert.rejects(worker.setup(request), (error: unknown) => {
+    assert.ok(error instanceof PodNetworkError);
+    assert.equal((error as PodNetworkError).step, 'create vxlan link');
+    assert.match((error as Error).message, new RegExp(`${topo.pod.path} already has vxlan1`));
+    return true;
+  });
+  assert.deepEqual([await traces(topo.worker), await traces(topo.pod)], before);
+  await worker.teardown(request);
+  assert.deepEqual(await traces(topo.worker), []);
+  assert.deepEqual(await traces(topo.pod), []);
+});
+
+test('teardown deletes only ours: a vxlan1 without the link group goes if it has our VNI', async () => {
+  const topo = await buildTopology(scratch);
+  const worker = new VxlanWorkerNetwork(settings, { hostNetns: topo.worker.path });
+  const podNetwork = await worker.inspect(topo.pod.path);
+  const request = { sandboxId: 'x', netnsPath: topo.pod.path, podNetwork };
+  const tc = (line: string) => exec('tc', ['-n', topo.pod.name, ...line.split(' ')]);
+  const redirect =
+    'filter add dev eth0 parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev vxlan1';
+  // As an earlier version built it: no link group.
+  await ip(
+    topo.worker.name,
+    `link add vxlan1 netns ${topo.pod.name} type vxlan id 555000 remote 198.51.100.2 dstport 4789`,
+  );
+  await tc('qdisc add dev eth0 ingress');
+  await tc(redirect);
+  await worker.teardown(request);
+  assert.deepEqual(await traces(topo.pod), []);
+  // Another VNI's vxlan1 stays.
+  await ip(
+    topo.worker.name,
+    `link add vxlan1 netns ${topo.pod.name} type vxlan id 556000 remote 198.51.100.2 dstport 4789`,
+  );
+  await worker.teardown(request);
+  assert.deepEqual(await traces(topo.pod), ['link vxlan1 (vni 556000)']);
 });
 
 test('pod VM side: waiting for the primary interface is bounded', async () => {

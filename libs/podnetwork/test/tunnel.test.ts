@@ -123,3 +123,32 @@ test('dedicated interface: worker -host-interface eth1, remote = instanceIps[1]'
 test('Calico-style /32 pod with a link-scoped gateway route and a permanent neighbour', async (t) => {
   await endToEnd({ podIp: '10.244.7.5/32' }, (m) => t.diagnostic(m));
 });
+
+test('teardown, then at once a setup with the same VNI: nothing left in between, traffic flows', async () => {
+  requireRoot();
+  const topo = await buildTopology(scratch);
+  const worker = new VxlanWorkerNetwork(
+    { vxlanPort: 4789, vxlanMinId: 555000 },
+    { hostNetns: topo.worker.path },
+  );
+  const podNetwork = await worker.inspect(topo.pod.path);
+  const request = { sandboxId: 'sb-1', netnsPath: topo.pod.path, instanceIps: ['198.51.100.2'], podNetwork };
+  const vm = new VxlanPodVmNetwork({ rootNetns: topo.vm.path, waitTimeoutMs: 5000, waitTickMs: 100 });
+  const vmPod = { name: topo.vmPodName, path: `/run/netns/${topo.vmPodName}` };
+  await vm.setup({ podNetwork, podNamespacePath: vmPod.path });
+  for (let round = 0; round < 3; round++) {
+    await worker.setup(request);
+    await inNetns(topo.worker.name, 'ping', ['-c', '1', '-w', '10', '10.244.7.5']);
+    await worker.teardown(request);
+    // teardown does not wait for the kernel's RCU wait after the link delete: nothing is visible.
+    assert.deepEqual(await traces(topo.pod), [], `round ${round}`);
+    assert.deepEqual(await traces(topo.worker), [], `round ${round}`);
+  }
+  await worker.setup(request);
+  await worker.teardown(request);
+  await worker.setup(request);
+  await inNetns(topo.worker.name, 'ping', ['-c', '1', '-w', '10', '10.244.7.5']);
+  await vm.teardown();
+  await worker.teardown(request);
+  for (const ns of [topo.worker, topo.pod, topo.vm, vmPod]) assert.deepEqual(await traces(ns), [], ns.name);
+});

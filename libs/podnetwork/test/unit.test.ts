@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseTableListing } from '@peerpods/netops';
 import { notrackComment, VniAllocator } from '../src/index';
-import { notrackAddLines, notrackRemoveLines } from '../src/notrack';
+import { notrackAddLines, notrackCreateLines, notrackDeleteLines, notrackRemoveLines } from '../src/notrack';
 import { subnetOf, withoutPrefix } from '../src/primary-interface';
 
 test('VniAllocator: lowest free index, skips VNIs in use, reuses released ones', () => {
@@ -64,4 +64,27 @@ test('NOTRACK restore lines: only what is missing on setup; ours, then empty cha
   ]);
   assert.deepEqual(notrackRemoveLines(empty, 555000), []);
   assert.deepEqual(notrackRemoveLines(built, 555009), []);
+});
+
+test('NOTRACK lines without a table read: create all, delete ours (and, last, the chains)', () => {
+  const tunnel = { remote: '198.51.100.2', vni: 555000, port: 4789 };
+  const spec = (dir: string) =>
+    `${dir} 198.51.100.2/32 -p udp -m comment --comment "peerpod [vni:555000]" -m udp --dport 4789 -j NOTRACK`;
+  assert.deepEqual(notrackCreateLines(tunnel), [
+    '-N peerpod-OUTPUT',
+    '-N peerpod-PREROUTING',
+    '-A OUTPUT -j peerpod-OUTPUT',
+    '-A PREROUTING -j peerpod-PREROUTING',
+    `-A peerpod-OUTPUT ${spec('-d')}`,
+    `-A peerpod-PREROUTING ${spec('-s')}`,
+  ]);
+  const ours = [`-D peerpod-OUTPUT ${spec('-d')}`, `-D peerpod-PREROUTING ${spec('-s')}`];
+  assert.deepEqual(notrackDeleteLines(tunnel, false), ours);
+  assert.deepEqual(notrackDeleteLines(tunnel, true), [
+    ...ours,
+    '-D OUTPUT -j peerpod-OUTPUT',
+    '-D PREROUTING -j peerpod-PREROUTING',
+    '-X peerpod-OUTPUT',
+    '-X peerpod-PREROUTING',
+  ]);
 });
