@@ -41,18 +41,34 @@ export function buildCli(options: CliOptions = {}): Command {
       process.stdout.write(versionText(info));
       process.stdout.write(`cloud-api-adaptor: starting Cloud API Adaptor daemon for "${name}"\n`);
       const log = await createLogger('adaptor', config.logFormat);
-      const daemon = await startDaemon({ config, factory, values, log, network: options.network });
-      options.onStarted?.(daemon);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          log.info(`received ${signal}`);
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          daemon.stop().then(resolve, resolve);
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
+      // Listening for signals before the start: one that arrives while the socket is being set up
+      // (the "server started" line is out) must still stop the daemon in order, not kill it.
+      let daemon: RunningDaemon | undefined;
+      let requested: NodeJS.Signals | undefined;
+      let stopped!: () => void;
+      const done = new Promise<void>((resolve) => {
+        stopped = resolve;
       });
+      const stop = (signal: NodeJS.Signals) => {
+        if (requested) return;
+        requested = signal;
+        log.info(`received ${signal}`);
+        daemon?.stop().then(stopped, stopped);
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      try {
+        daemon = await startDaemon({ config, factory, values, log, network: options.network });
+      } catch (error) {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        throw error;
+      }
+      options.onStarted?.(daemon);
+      if (requested) daemon.stop().then(stopped, stopped);
+      await done;
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
     });
   }
   return program;

@@ -12,6 +12,7 @@ import type { DaemonConfig } from './daemon-config';
 import { hypervisorMethods } from './hypervisor-service';
 import { podVmInfoMethods } from './podvminfo-service';
 import { type ProviderWithCatalog, SandboxManager } from './sandbox-manager';
+import { refuseIfServed } from './served-socket';
 import { removeStaleSandboxDirs } from './stale-sandboxes';
 import { createSandboxTls } from './tls-context';
 
@@ -43,44 +44,49 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   if (config.initdata) validateGlobalInitdata(config.initdata);
   const tls = await createSandboxTls(config, adaptor);
 
+  // Before the provider starts: a second daemon must not take over the first one's socket and pods.
+  await refuseIfServed(config.socketPath);
   const provider: ProviderWithCatalog = await factory.create(options.values, {
     log: (message) => adaptor.child(`cloud/${factory.name}`).info(message),
   });
-  if (config.cloudConfigVerify) {
-    // Upstream's verifier failure leaves the daemon silently not serving; here it stops the start.
-    await provider.verifyConfig();
-  }
-  const network =
-    options.network ??
-    new VxlanWorkerNetwork({
-      vxlanPort: config.vxlanPort,
-      vxlanMinId: config.vxlanMinId,
-      hostInterface: config.hostInterface,
-    });
-  const sandboxes = new SandboxManager({
-    config,
-    provider,
-    network,
-    tls,
-    log: adaptor,
-    onPhase: options.onPhase,
-  });
-
-  mkdirSync(config.podsDir, { recursive: true, mode: 0o700 });
-  // A daemon that crashed left its sandboxes' directories (agent sockets, apf.json with TLS keys);
-  // no shim can use them now, since the sandboxes died with it.
-  for (const stale of removeStaleSandboxDirs(config.podsDir)) {
-    adaptor.info(`removed the directory of sandbox ${stale}, left by an earlier run`);
-  }
-  const server = new TtrpcServer({ log: (message) => adaptor.warn(message) })
-    .register(HypervisorService.fullName, hypervisorMethods(sandboxes))
-    .register(PodVMInfoService.fullName, podVmInfoMethods(sandboxes));
+  let sandboxes: SandboxManager;
+  let server: TtrpcServer;
   try {
-    await server.listen({ path: config.socketPath, mode: 0o600 });
+    if (config.cloudConfigVerify) {
+      // Upstream's verifier failure leaves the daemon silently not serving; here it stops the start.
+      await provider.verifyConfig();
+    }
+    const network =
+      options.network ??
+      new VxlanWorkerNetwork({
+        vxlanPort: config.vxlanPort,
+        vxlanMinId: config.vxlanMinId,
+        hostInterface: config.hostInterface,
+      });
+    sandboxes = new SandboxManager({
+      config,
+      provider,
+      network,
+      tls,
+      log: adaptor,
+      onPhase: options.onPhase,
+    });
+    mkdirSync(config.podsDir, { recursive: true, mode: 0o700 });
+    // A daemon that crashed left its sandboxes' directories (agent sockets, apf.json with TLS keys);
+    // no shim can use them now, since the sandboxes died with it.
+    for (const stale of removeStaleSandboxDirs(config.podsDir)) {
+      adaptor.info(`removed the directory of sandbox ${stale}, left by an earlier run`);
+    }
+    server = new TtrpcServer({ log: (message) => adaptor.warn(message) })
+      .register(HypervisorService.fullName, hypervisorMethods(sandboxes))
+      .register(PodVMInfoService.fullName, podVmInfoMethods(sandboxes));
+    await server.listen({ path: config.socketPath, mode: 0o600 }).catch((error: unknown) => {
+      throw new Error(`listening on ${config.socketPath}: ${(error as Error).message}`, { cause: error });
+    });
   } catch (error) {
-    // Nothing is served, so nothing may be left holding the cloud client either.
+    // Nothing is served, so nothing may be left holding the cloud client (or a provider's bridge) either.
     await provider.teardown().catch(() => {});
-    throw new Error(`listening on ${config.socketPath}: ${(error as Error).message}`, { cause: error });
+    throw error;
   }
   adaptor.info(`server started, listening on ${config.socketPath}`);
 

@@ -1,7 +1,7 @@
 // The daemon as a real process: the CLI, start-up output, and SIGTERM with pods running.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -101,7 +101,7 @@ test('start-up: version first, the configuration dump, secrets never printed', {
   assert.equal((await exited)[0], 0);
 });
 
-test("start-up removes a crashed run's sandbox directories (their TLS keys too) and nothing else", {
+test("start-up removes a crashed run's sandbox directories (their TLS keys too) and nothing else; a second daemon on the socket is refused", {
   timeout: 30_000,
 }, async () => {
   const dir = tempDir();
@@ -111,13 +111,37 @@ test("start-up removes a crashed run's sandbox directories (their TLS keys too) 
   writeFileSync(join(podsDir, stale, 'apf.json'), '{"tls-server-key": "-----BEGIN PRIVATE KEY-----"}');
   writeFileSync(join(podsDir, 'notes.txt'), 'not a sandbox');
   mkdirSync(join(podsDir, 'not a sandbox id'));
-  const { child, output } = startProcess(['scripted', '-socket', join(dir, 's'), '-pods-dir', podsDir]);
+  // Id-shaped, but holding something a sandbox never has, or a symlink: not ours to remove.
+  const mixed = sandboxId(10);
+  mkdirSync(join(podsDir, mixed));
+  writeFileSync(join(podsDir, mixed, 'apf.json'), '{}');
+  writeFileSync(join(podsDir, mixed, 'photo.jpg'), 'keep');
+  const linked = sandboxId(11);
+  mkdirSync(join(dir, 'elsewhere'));
+  writeFileSync(join(dir, 'elsewhere', 'apf.json'), '{}');
+  symlinkSync(join(dir, 'elsewhere'), join(podsDir, linked));
+  const socket = join(dir, 's');
+  const { child, output } = startProcess(['scripted', '-socket', socket, '-pods-dir', podsDir]);
   await waitFor(() => output().includes('server started'), 'the daemon to start');
   assert.match(
     output(),
     new RegExp(`\\[adaptor\\] removed the directory of sandbox ${stale}, left by an earlier run`),
   );
-  assert.deepEqual(readdirSync(podsDir).sort(), ['not a sandbox id', 'notes.txt']);
+  assert.deepEqual(readdirSync(podsDir).sort(), [linked, mixed, 'not a sandbox id', 'notes.txt'].sort());
+  assert.ok(existsSync(join(dir, 'elsewhere', 'apf.json')));
+
+  // A second daemon on the same socket is refused, and the first keeps serving.
+  const second = startProcess(['scripted', '-socket', socket, '-pods-dir', podsDir]);
+  const [secondCode] = (await once(second.child, 'exit')) as [number];
+  assert.notEqual(secondCode, 0);
+  assert.match(
+    second.output(),
+    /another process is serving .*\/s \(a cloud-api-adaptor already running\?\); stop it, or use another -socket/,
+  );
+  assert.equal(
+    await hypervisorCall(socket, async (c) => (await c.version({ version: '' })).version),
+    '0.0.0',
+  );
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   assert.equal((await exited)[0], 0);

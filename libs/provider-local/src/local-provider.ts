@@ -7,9 +7,9 @@ import { ensureBridge, removeBridge } from './bridge';
 import { type InstanceRecord, writeInstanceRecord } from './instance-record';
 import { hostAddress, hostCount, type Ipv4Subnet } from './ipv4-subnet';
 import { hasPrivateMountNamespace } from './mount-namespace';
-import { BootError, type BootedPodVm, bootPodVm, type PodVmBinaries } from './pod-vm-boot';
-import { createPodVmNetns, removePodVmNetns } from './pod-vm-netns';
-import { netnsPids, stopProcesses } from './processes';
+import { bootPodVm, type PodVmBinaries } from './pod-vm-boot';
+import { createPodVmNetns, NOTHING_MADE, type PodVmNetworkParts, removePodVmNetns } from './pod-vm-netns';
+import { netnsPids, stopChildren, stopProcesses } from './processes';
 import { claimStateDir, releaseStateDir } from './state-dir-lock';
 import { sweepLeftovers } from './sweep';
 
@@ -28,15 +28,19 @@ export interface LocalProviderSettings {
 
 interface PodVm {
   record: InstanceRecord;
-  boot?: BootedPodVm;
+  /** What of its network this provider made (only that is removed). */
+  made: PodVmNetworkParts;
+  /** Programs started for it, from the moment each is spawned. */
+  children: ChildProcess[];
   /** Set once deletion began: exits from then on are expected. */
   deleting?: Promise<void>;
 }
 
 // The forwarder tears its tunnel end down on SIGTERM; a VM being deleted gets this long to do so.
 const STOP_GRACE_MS = 2000;
-// Network namespace names are file names under /run/netns; the pod namespace adds a suffix.
-const MAX_NAME_LENGTH = 200;
+// Instance names become namespace and directory names (and words in ip batch lines): what the
+// daemon's instance naming produces, and nothing that could mean a path or another command.
+const INSTANCE_NAME = /^[a-z0-9][a-z0-9-]{0,199}$/;
 const POD_NETNS_SUFFIX = '-podns';
 
 /**
@@ -91,8 +95,10 @@ export class LocalProvider implements Provider {
   async createInstance(request: CreateInstanceRequest): Promise<Instance> {
     const { subnet, bridge, stateDir, binaries } = this.#settings;
     const name = request.instanceName;
-    if (name === '' || name.includes('/') || name.length > MAX_NAME_LENGTH) {
-      throw new Error(`instance name ${JSON.stringify(name)} cannot name a network namespace`);
+    if (!INSTANCE_NAME.test(name)) {
+      throw new Error(
+        `instance name ${JSON.stringify(name)} cannot name a pod VM: expected ${INSTANCE_NAME}`,
+      );
     }
     if (this.#podVms.has(name)) throw new Error(`pod VM ${name} already exists`);
     const hostIndex = this.#allocateHost();
@@ -104,7 +110,7 @@ export class LocalProvider implements Provider {
       veth: `ppvm${hostIndex}`,
       root: join(stateDir, name),
     };
-    const podVm: PodVm = { record };
+    const podVm: PodVm = { record, made: { ...NOTHING_MADE }, children: [] };
     this.#podVms.set(name, podVm);
     try {
       await writeInstanceRecord(record);
@@ -114,18 +120,13 @@ export class LocalProvider implements Provider {
         bridge,
         hostAddress(subnet, 1),
         subnet.prefixLength,
+        podVm.made,
         this.#settings.netns,
       );
       request.signal.throwIfAborted();
-      podVm.boot = await bootPodVm(record, request.userData, binaries, request.signal).catch(
-        (error: unknown) => {
-          // Started programs must be stopped by the clean-up below.
-          if (error instanceof BootError) podVm.boot = error.booted;
-          throw error;
-        },
-      );
-      this.#watch(podVm, 'agent-protocol-forwarder', podVm.boot.forwarder, podVm.boot.logs.forwarder);
-      this.#watch(podVm, 'agent', podVm.boot.agent, podVm.boot.logs.agent);
+      const boot = await bootPodVm(record, request.userData, binaries, request.signal, podVm.children);
+      this.#watch(podVm, 'agent-protocol-forwarder', boot.forwarder, boot.logs.forwarder);
+      this.#watch(podVm, 'agent', boot.agent, boot.logs.agent);
     } catch (error) {
       await this.deleteInstance(name).catch(() => {});
       throw new Error(`creating pod VM ${name}: ${(error as Error).message}`, { cause: error });
@@ -134,18 +135,33 @@ export class LocalProvider implements Provider {
     return { id: name, name, ips: [record.ip] };
   }
 
-  /** Stops the pod VM's programs and removes its namespaces, veth and directory. Unknown ids are fine. */
+  /**
+   * Stops the pod VM's programs and removes its namespaces, veth and directory. Unknown ids are fine;
+   * a delete in progress is shared; a failed one can be retried.
+   */
   deleteInstance(id: string): Promise<void> {
     const podVm = this.#podVms.get(id);
     if (!podVm) return Promise.resolve();
-    podVm.deleting ??= this.#destroy(podVm);
+    podVm.deleting ??= this.#destroy(podVm).catch((error: unknown) => {
+      podVm.deleting = undefined;
+      throw error;
+    });
     return podVm.deleting;
   }
 
+  /** Deletes every pod VM still here, then the bridge, then gives up the state directory, whatever fails. */
   async teardown(): Promise<void> {
-    await Promise.all([...this.#podVms.keys()].map((id) => this.deleteInstance(id)));
-    await removeBridge(this.#settings.bridge, this.#settings.netns);
+    const results = await Promise.allSettled([...this.#podVms.keys()].map((id) => this.deleteInstance(id)));
+    const bridge = await removeBridge(this.#settings.bridge, this.#settings.netns).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     await releaseStateDir(this.#settings.stateDir);
+    const failures = [
+      ...results.filter((result) => result.status === 'rejected').map((result) => result.reason as unknown),
+      ...(bridge === undefined ? [] : [bridge]),
+    ];
+    if (failures.length > 0) throw new Error(`local provider teardown: ${failures.map(String).join('; ')}`);
   }
 
   async verifyConfig(): Promise<void> {
@@ -158,14 +174,17 @@ export class LocalProvider implements Provider {
   }
 
   async #destroy(podVm: PodVm): Promise<void> {
-    const { record, boot } = podVm;
-    const started = [boot?.forwarder.pid, boot?.agent.pid].filter((pid) => pid !== undefined);
-    await stopProcesses(started, 'SIGTERM', STOP_GRACE_MS);
+    const { record, made, children } = podVm;
+    await stopChildren(children, 'SIGTERM', STOP_GRACE_MS);
     // Whatever else runs in the VM (containers the agent started) goes the way of a powered-off VM.
-    const rest = [...(await netnsPids(record.name)), ...(await netnsPids(record.podNetns))];
+    const rest = [
+      ...(made.vmNetns ? await netnsPids(record.name) : []),
+      ...(made.podNetns ? await netnsPids(record.podNetns) : []),
+    ];
     await stopProcesses(rest, 'SIGKILL', 0);
-    await removePodVmNetns(record, this.#settings.netns);
+    await removePodVmNetns(record, made, this.#settings.netns);
     await rm(record.root, { recursive: true, force: true });
+    // Only once everything is gone may the address and name be handed out again.
     this.#usedHosts.delete(record.hostIndex);
     this.#podVms.delete(record.name);
   }

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { waitForForwarder } from './forwarder-readiness';
+import { waitForBoot } from './boot-readiness';
 import type { InstanceRecord } from './instance-record';
 import { runInNetns, spawnInNetns } from './processes';
 
@@ -21,17 +21,6 @@ export interface BootedPodVm {
 
 // Far above a normal boot (well under a second here), far below kata's StartVM time-out.
 const BOOT_TIMEOUT_MS = 60_000;
-
-/** A boot that failed after its programs started: the caller stops them. */
-export class BootError extends Error {
-  override readonly name = 'BootError';
-  constructor(
-    message: string,
-    readonly booted: BootedPodVm,
-  ) {
-    super(message);
-  }
-}
 
 // A cloud VM's image runs process-user-data with its own default; the file is already there, so this
 // only bounds a broken binary.
@@ -57,6 +46,8 @@ export async function bootPodVm(
   userData: string,
   binaries: PodVmBinaries,
   signal: AbortSignal,
+  /** Every program is added here as soon as it is spawned, so a failed boot can still stop it. */
+  started: ChildProcess[],
 ): Promise<BootedPodVm> {
   const paths = podVmPaths(record.root);
   const logs = {
@@ -76,6 +67,7 @@ export async function bootPodVm(
     env: { ...env, KATA_AGENT_SERVER_ADDR: `unix://${paths.agentSocket}` },
     logFile: logs.agent,
   });
+  started.push(agent);
   const output = await runInNetns(
     record.name,
     binaries.processUserData,
@@ -96,11 +88,7 @@ export async function bootPodVm(
     ],
     { env, logFile: logs.forwarder },
   );
-  const booted = { agent, forwarder, logs };
-  try {
-    await waitForForwarder(forwarder, logs.forwarder, signal, BOOT_TIMEOUT_MS);
-  } catch (error) {
-    throw new BootError((error as Error).message, booted);
-  }
-  return booted;
+  started.push(forwarder);
+  await waitForBoot({ forwarder, agent, logs }, signal, BOOT_TIMEOUT_MS);
+  return { agent, forwarder, logs };
 }

@@ -19,7 +19,8 @@ export function spawnInNetns(
   args: readonly string[],
   options: NetnsProcessOptions,
 ): ChildProcess {
-  const log = openSync(options.logFile, 'a', 0o600);
+  // Truncated: a line left from an earlier boot must not pass for this one's.
+  const log = openSync(options.logFile, 'w', 0o600);
   try {
     const child = spawn('ip', ['netns', 'exec', netns, file, ...args], {
       detached: true,
@@ -28,6 +29,8 @@ export function spawnInNetns(
     });
     // The daemon may exit while the pod VM runs on; its leftovers are the next start's sweep.
     child.unref();
+    // A failed spawn (no `ip`, EAGAIN) shows as an exit with no code; unhandled it would crash the daemon.
+    child.on('error', () => {});
     return child;
   } finally {
     closeSync(log);
@@ -96,7 +99,10 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-/** Sends `first` and waits up to `graceMs`; whatever is still there then gets SIGKILL and is waited for. */
+/**
+ * For processes that are not our children (found by namespace): sends `first` and waits up to
+ * `graceMs`; whatever is still there then gets SIGKILL and is waited for.
+ */
 export async function stopProcesses(
   pids: readonly number[],
   first: NodeJS.Signals,
@@ -116,4 +122,30 @@ export async function stopProcesses(
     await sleep(10);
     left = left.filter(isAlive);
   }
+}
+
+/**
+ * Stops children this process started: `first`, up to `graceMs`, then SIGKILL. Signals go through the
+ * ChildProcess, which sends nothing once the child has been reaped, so a recycled PID is never hit.
+ */
+export async function stopChildren(
+  children: readonly ChildProcess[],
+  first: NodeJS.Signals,
+  graceMs: number,
+): Promise<void> {
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  const exited = running.map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve();
+        else child.once('exit', () => resolve());
+      }),
+  );
+  for (const child of running) child.kill(first);
+  const all = Promise.all(exited);
+  const timer = setTimeout(() => {
+    for (const child of running) child.kill('SIGKILL');
+  }, graceMs);
+  await all;
+  clearTimeout(timer);
 }

@@ -1,25 +1,50 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive } from './processes';
 
 const OWNER_FILE = '.owner';
+/** Marks a directory as the local provider's, so it never sweeps a directory it did not make. */
+const MARKER_FILE = '.peerpods-local-state';
 
 /**
  * Claims the state directory for this process. Two daemons sharing one would sweep each other's pod
- * VMs at start, so a second one is refused while the first is alive.
+ * VMs at start, so a second one is refused while the first is alive. A directory that holds other
+ * things and was not made by this provider is refused too, as the sweep would delete them.
  */
 export async function claimStateDir(stateDir: string): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const file = join(stateDir, OWNER_FILE);
-  const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+  const entries = await readdir(stateDir);
+  if (entries.length > 0 && !entries.includes(MARKER_FILE)) {
     throw new Error(
-      `local state directory ${stateDir} is in use by process ${owner}; stop it, or give this daemon its own with -local-state-dir (if that process is not a cloud-api-adaptor, remove ${file})`,
+      `local state directory ${stateDir} is not empty and was not made by the local provider; give it an empty or new one with -local-state-dir`,
     );
   }
-  await writeFile(file, `${process.pid}\n`, { mode: 0o600 });
+  await writeFile(
+    join(stateDir, MARKER_FILE),
+    'state of the peer pods local provider: one directory per pod VM\n',
+  );
+  const file = join(stateDir, OWNER_FILE);
+  const refuse = (owner: number) =>
+    new Error(
+      `local state directory ${stateDir} is in use by process ${owner}; stop it, or give this daemon its own with -local-state-dir (if that process is not a cloud-api-adaptor, remove ${file})`,
+    );
+  const owner = await readOwner(file);
+  if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw refuse(owner);
+  // Write then rename, then read back: of two daemons starting at once, the last rename wins and
+  // the other sees a live owner that is not itself.
+  const temp = `${file}.${process.pid}`;
+  await writeFile(temp, `${process.pid}\n`, { mode: 0o600 });
+  await rename(temp, file);
+  const winner = await readOwner(file);
+  if (winner !== process.pid && winner !== undefined && isAlive(winner)) throw refuse(winner);
 }
 
 export async function releaseStateDir(stateDir: string): Promise<void> {
-  await rm(join(stateDir, OWNER_FILE), { force: true });
+  const file = join(stateDir, OWNER_FILE);
+  if ((await readOwner(file)) === process.pid) await rm(file, { force: true });
+}
+
+async function readOwner(file: string): Promise<number | undefined> {
+  const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  return Number.isInteger(owner) && owner > 0 ? owner : undefined;
 }

@@ -1,6 +1,7 @@
-import { rm } from 'node:fs/promises';
-import { readInstanceRecords } from './instance-record';
-import { removePodVmNetns } from './pod-vm-netns';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type InstanceRecord, RECORD_FILE, readInstanceRecords } from './instance-record';
+import { ALL_MADE, removePodVmNetns } from './pod-vm-netns';
 import { netnsPids, stopProcesses } from './processes';
 
 export interface SweptInstance {
@@ -8,23 +9,41 @@ export interface SweptInstance {
   processes: number;
 }
 
+// What this provider writes; a record that says otherwise was not written by it and is left alone.
+const INSTANCE_NAME = /^[a-z0-9][a-z0-9-]{0,199}$/;
+const VETH = /^ppvm\d{1,11}$/;
+
+function isOurs(record: InstanceRecord): boolean {
+  return (
+    INSTANCE_NAME.test(record.name) && record.podNetns === `${record.name}-podns` && VETH.test(record.veth)
+  );
+}
+
 /**
  * Removes every pod VM a previous run of the provider left behind (it crashed, or was killed): the
- * processes in its namespaces, the namespaces (and with them the veth), and its directory. Only what
- * the state directory records is touched.
+ * processes in its namespaces, the namespaces, the veth, and its directory. Only what the state
+ * directory records in the provider's own shapes is touched; a directory that never got its record
+ * (a crash in the instant before) is removed only when it holds nothing but the record's temp file.
  */
 export async function sweepLeftovers(stateDir: string, netns?: string): Promise<SweptInstance[]> {
   const { records, strays } = await readInstanceRecords(stateDir);
   const swept = await Promise.all(
-    records.map(async (record) => {
+    records.filter(isOurs).map(async (record) => {
       const pids = [...(await netnsPids(record.name)), ...(await netnsPids(record.podNetns))];
       // Nothing to shut down gracefully: the pod these belonged to is gone with the old daemon.
       await stopProcesses(pids, 'SIGKILL', 0);
-      await removePodVmNetns(record, netns);
+      await removePodVmNetns(record, ALL_MADE, netns);
       await rm(record.root, { recursive: true, force: true });
       return { name: record.name, processes: pids.length };
     }),
   );
-  await Promise.all(strays.map((dir) => rm(dir, { recursive: true, force: true })));
+  for (const dir of strays) {
+    const name = dir.slice(dir.lastIndexOf('/') + 1);
+    const entries = await readdir(dir).catch(() => undefined);
+    if (!INSTANCE_NAME.test(name) || entries === undefined) continue;
+    if (entries.every((entry) => entry === `${RECORD_FILE}.tmp`)) {
+      await rm(join(dir), { recursive: true, force: true });
+    }
+  }
   return swept;
 }

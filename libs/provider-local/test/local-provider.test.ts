@@ -2,7 +2,7 @@
 // the scripts of support.ts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CreateInstanceRequest } from '@peerpods/providers';
@@ -190,6 +190,52 @@ test('a forwarder that dies at boot fails the create with its own words, leaving
   }
 });
 
+test("a name already taken by someone else's namespace fails the create and leaves that namespace alone", async () => {
+  requireRoot();
+  const daemon = throwawayNetns('lpt');
+  const dir = tempDir();
+  const provider = await startProvider({
+    stateDir: join(dir, 'state'),
+    netns: daemon.path,
+    binaries: fakeImage(dir),
+  });
+  const taken = request();
+  ip(['netns', 'add', taken.instanceName]);
+  try {
+    await assert.rejects(
+      provider.createInstance(taken),
+      new RegExp(`network namespace ${taken.instanceName} already exists`),
+    );
+    assert.ok(netnsNames().includes(taken.instanceName), 'the other namespace is still there');
+    assert.deepEqual(provider.instances(), []);
+  } finally {
+    removeNetns(taken.instanceName);
+    await stopped(provider, daemon.name);
+  }
+});
+
+test('an agent that dies at boot fails the create with its own words, leaving nothing', async () => {
+  requireRoot();
+  const daemon = throwawayNetns('lpt');
+  const dir = tempDir();
+  const provider = await startProvider({
+    stateDir: join(dir, 'state'),
+    netns: daemon.path,
+    binaries: fakeImage(dir, { failAgent: true }),
+  });
+  const failing = request();
+  try {
+    await assert.rejects(
+      provider.createInstance(failing),
+      /the agent exited \(code 3\) during boot: cannot open \/dev\/vsock/,
+    );
+    assert.equal(netnsNames().includes(failing.instanceName), false);
+  } finally {
+    removeNetns(failing.instanceName);
+    await stopped(provider, daemon.name);
+  }
+});
+
 test('an aborted create (StopVM during StartVM) removes what it made', async () => {
   requireRoot();
   const daemon = throwawayNetns('lpt');
@@ -274,13 +320,23 @@ test('bad configuration: a clashing subnet, a busy state directory, a missing pr
   assert.equal(ip(['-n', daemon.name, 'link', 'show']).includes('ppbr0'), false, 'no bridge made');
 
   const busy = join(dir, 'busy');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(busy);
+  writeFileSync(join(busy, '.peerpods-local-state'), '');
   writeFileSync(join(busy, '.owner'), '1\n'); // PID 1 is alive and is not us
   await assert.rejects(
     startProvider({ stateDir: busy, netns: daemon.path, binaries }),
     /local state directory .*busy is in use by process 1; stop it, or give this daemon its own with -local-state-dir/,
   );
+
+  // A directory with other things in it would be swept: refused, and left as it was.
+  const foreign = join(dir, 'foreign');
+  mkdirSync(join(foreign, 'photos'), { recursive: true });
+  writeFileSync(join(foreign, 'notes.txt'), 'keep me');
+  await assert.rejects(
+    startProvider({ stateDir: foreign, netns: daemon.path, binaries }),
+    /local state directory .*foreign is not empty and was not made by the local provider; give it an empty or new one with -local-state-dir/,
+  );
+  assert.deepEqual(readdirSync(foreign).sort(), ['notes.txt', 'photos']);
 
   await assert.rejects(
     startProvider({

@@ -15,11 +15,11 @@ function script(path: string, body: string): string {
 
 /**
  * `failUserData`: process-user-data exits 1 with a message, as with unreadable user-data;
- * `failForwarder`: the forwarder exits at boot, as with a bad apf.json.
+ * `failForwarder`: the forwarder exits at boot, as with a bad apf.json; `failAgent`: the agent does.
  */
 export function fakeImage(
   dir: string,
-  options: { failUserData?: boolean; failForwarder?: boolean } = {},
+  options: { failUserData?: boolean; failForwarder?: boolean; failAgent?: boolean } = {},
 ): PodVmBinaries {
   return {
     processUserData: script(
@@ -44,8 +44,10 @@ export function fakeImage(
     ),
     agent: script(
       join(dir, 'agent'),
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
-      'sock="${KATA_AGENT_SERVER_ADDR#unix://}"\necho "$KATA_AGENT_SERVER_ADDR" > "$(dirname "$sock")/agent-env"\nexec sleep 1000',
+      options.failAgent
+        ? 'echo "cannot open /dev/vsock" >&2; exit 3'
+        : // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+          'sock="${KATA_AGENT_SERVER_ADDR#unix://}"\necho "$KATA_AGENT_SERVER_ADDR" > "$(dirname "$sock")/agent-env"\nexec sleep 1000',
     ),
   };
 }

@@ -36,7 +36,7 @@ async function onePod(node: LocalNode): Promise<PodSample> {
     pod = await node.launchPod({ onStep: record });
     let firstOutput = 0;
     const execStarted = performance.now();
-    const result = await pod.agent.runContainer({
+    const result = await node.exec(pod, {
       args: ['echo', 'hello'],
       onStdout: () => {
         firstOutput ||= performance.now();

@@ -73,10 +73,16 @@ export class AdaptorProcess {
         options.binDir,
         ...(options.extraArgs ?? []),
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // Its own process group: a Ctrl-C at the terminal is for the demo, which stops the daemon in order.
+      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     const adaptor = new AdaptorProcess(child, paths);
-    await adaptor.waitForLog(/server started, listening on/, options.timeoutMs ?? 30_000);
+    try {
+      await adaptor.waitForLog(/server started, listening on/, options.timeoutMs ?? 30_000);
+    } catch (error) {
+      await adaptor.kill();
+      throw error;
+    }
     return adaptor;
   }
 
@@ -130,7 +136,7 @@ export class AdaptorProcess {
 
   /** SIGKILL, as a crash: nothing is cleaned up. */
   async kill(): Promise<void> {
-    this.#child.kill('SIGKILL');
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
     await this.#exited;
   }
 }

@@ -16,6 +16,8 @@ export interface LeftoverScope {
   daemonStopped: boolean;
   /** Processes that are expected to be there (the daemon while it runs). */
   exceptPids?: readonly number[];
+  /** `NAME=value` in the environment of every container the run started (see {@link LocalNode.exec}). */
+  containerMarker: string;
 }
 
 /**
@@ -28,8 +30,7 @@ export async function findLeftovers(scope: LeftoverScope): Promise<string[]> {
     if (scope.namespacePrefixes.some((prefix) => name.startsWith(prefix)))
       found.push(`network namespace ${name}`);
   }
-  for (const process of await podVmProcesses(scope.paths.stateDir, scope.exceptPids ?? []))
-    found.push(`process ${process}`);
+  for (const process of await runProcesses(scope)) found.push(`process ${process}`);
   const links = await listLinks({ netns: scope.worker.path }).catch(() => []);
   for (const link of links) {
     const ours =
@@ -48,15 +49,21 @@ export async function findLeftovers(scope: LeftoverScope): Promise<string[]> {
   }
   for (const dir of [scope.paths.stateDir, scope.paths.podsDir]) {
     for (const entry of await readdir(dir).catch(() => [])) {
-      if (entry === '.owner' && !scope.daemonStopped) continue;
+      // The provider's marker stays by design; its claim only while it runs.
+      if (entry === '.peerpods-local-state' || (entry === '.owner' && !scope.daemonStopped)) continue;
       found.push(`file ${dir}/${entry}`);
     }
   }
   return found;
 }
 
-/** Processes whose command line or environment points into the provider's state directory. */
-async function podVmProcesses(stateDir: string, except: readonly number[]): Promise<string[]> {
+/**
+ * Processes of the run: pod-VM programs (their command line or environment points into the
+ * provider's state directory) and containers (their environment carries the run's marker, which
+ * survives their namespace being deleted).
+ */
+async function runProcesses(scope: LeftoverScope): Promise<string[]> {
+  const except = scope.exceptPids ?? [];
   const found: string[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid || except.includes(Number(entry))) continue;
@@ -64,9 +71,34 @@ async function podVmProcesses(stateDir: string, except: readonly number[]): Prom
       readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => ''),
       readFile(`/proc/${entry}/environ`, 'utf8').catch(() => ''),
     ]);
-    if (cmdline.includes(stateDir) || environ.includes(`unix://${stateDir}`)) {
-      found.push(`${entry} (${cmdline.split('\0').filter(Boolean).join(' ').slice(0, 120)})`);
-    }
+    const ours =
+      cmdline.includes(scope.paths.stateDir) ||
+      environ.includes(`unix://${scope.paths.stateDir}`) ||
+      environ.split('\0').includes(scope.containerMarker);
+    if (ours) found.push(`${entry} (${cmdline.split('\0').filter(Boolean).join(' ').slice(0, 120)})`);
   }
   return found;
+}
+
+/** Kills what {@link findLeftovers} found and deletes the namespaces, so a failed run leaves nothing. */
+export async function removeLeftovers(scope: LeftoverScope): Promise<void> {
+  for (const line of await runProcesses(scope)) {
+    try {
+      process.kill(Number(line.split(' ')[0]), 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  for (const name of await listNetns()) {
+    if (!scope.namespacePrefixes.some((prefix) => name.startsWith(prefix))) continue;
+    const { stdout } = await exec('ip', ['netns', 'pids', name]).catch(() => ({ stdout: '' }));
+    for (const pid of stdout.split('\n').filter((line) => /^\d+$/.test(line))) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    await exec('ip', ['netns', 'del', name]).catch(() => {});
+  }
 }

@@ -2,18 +2,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type ContainerResult,
+  DEFAULT_CONTAINER_ENV,
   deleteBridge,
   type LaunchedSandbox,
   type LaunchOptions,
   launchSandbox,
   podNetnsName,
+  type RunContainerOptions,
   randomId,
   type StepTiming,
   type TeardownResult,
   teardownSandbox,
 } from '@peerpods/shim-client';
 import { AdaptorProcess } from './adaptor-process';
-import { findLeftovers } from './leftovers';
+import { findLeftovers, type LeftoverScope, removeLeftovers } from './leftovers';
 import { createWorkerNode, removeWorkerNode, type WorkerNode } from './worker-node';
 import { startWorkerWebServer } from './worker-web-server';
 
@@ -87,6 +90,22 @@ export class LocalNode {
     });
   }
 
+  /**
+   * Runs a container in the pod, its environment carrying this node's marker so that the leak check
+   * can find it even after its namespace is gone.
+   */
+  exec(pod: LaunchedSandbox, options: RunContainerOptions): Promise<ContainerResult> {
+    return pod.agent.runContainer({
+      ...options,
+      env: [...(options.env ?? DEFAULT_CONTAINER_ENV), this.containerMarker],
+    });
+  }
+
+  /** `PEERPODS_LOCAL_NODE=<name>`, in every container {@link exec} starts. */
+  get containerMarker(): string {
+    return `PEERPODS_LOCAL_NODE=${this.options.name}`;
+  }
+
   /** DestroySandbox, StopVM, pod network removed. */
   stopPod(pod: LaunchedSandbox, onStep?: (timing: StepTiming) => void): Promise<TeardownResult> {
     return teardownSandbox(pod.state, {
@@ -109,34 +128,36 @@ export class LocalNode {
 
   /** What is left of pods that should be gone (the daemon still running). */
   leftoversWhileRunning(): Promise<string[]> {
-    return findLeftovers({
-      worker: this.worker,
-      paths: this.adaptor.paths,
-      namespacePrefixes: this.namespacePrefixes(),
-      daemonStopped: false,
-      exceptPids: [this.adaptor.pid],
-    });
+    return findLeftovers({ ...this.scope(false), exceptPids: [this.adaptor.pid] });
   }
 
   /**
    * Stops the daemon (which stops any pod left and removes its bridge), then checks that nothing is
-   * left, then removes the worker node and the directory. Resolves with what was left.
+   * left, then removes whatever was (so a failed run does not pollute the machine), the worker node
+   * and the directory. Resolves with what was left.
    */
   async stop(): Promise<string[]> {
     try {
       await this.adaptor.stop();
       await deleteBridge({ workerNetns: this.worker.path });
-      return await findLeftovers({
-        worker: this.worker,
-        paths: this.adaptor.paths,
-        namespacePrefixes: this.namespacePrefixes(),
-        daemonStopped: true,
-      });
+      const left = await findLeftovers(this.scope(true));
+      if (left.length > 0) await removeLeftovers(this.scope(true));
+      return left;
     } finally {
       await this.#stopWeb();
       await removeWorkerNode(this.worker);
       await rm(this.dir, { recursive: true, force: true });
     }
+  }
+
+  private scope(daemonStopped: boolean): LeftoverScope {
+    return {
+      worker: this.worker,
+      paths: this.adaptor.paths,
+      namespacePrefixes: this.namespacePrefixes(),
+      daemonStopped,
+      containerMarker: this.containerMarker,
+    };
   }
 
   /** Instance names start `podvm-<pod>-`, so only this run's pods count (tests run side by side). */

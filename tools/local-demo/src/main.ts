@@ -18,7 +18,7 @@ if (process.getuid?.() !== 0) {
 const summary: [string, number][] = [];
 let node: LocalNode | undefined;
 let pod: LaunchedSandbox | undefined;
-let interrupted = false;
+const interrupt = new AbortController();
 
 async function cleanUp(): Promise<string[]> {
   if (pod) {
@@ -39,11 +39,12 @@ async function cleanUp(): Promise<string[]> {
   return result;
 }
 
+// Ctrl-C stops what runs and cleans up. The daemon has its own process group, so it is stopped in
+// order rather than by the terminal. Repeats are ignored (tsx relays the terminal's signal too).
 process.on('SIGINT', () => {
-  if (interrupted) return;
-  interrupted = true;
+  if (interrupt.signal.aborted) return;
   process.stdout.write('\ninterrupted: cleaning up\n');
-  cleanUp().finally(() => process.exit(130));
+  interrupt.abort(new Error('interrupted'));
 });
 
 try {
@@ -56,10 +57,12 @@ try {
       (started) => `namespace ${started.worker.name}, socket ${started.adaptor.paths.socket}`,
     )
   ).result;
+  interrupt.signal.throwIfAborted();
 
   console.log('\n2. one peer pod (what kubelet, the CNI plugin and the kata shim do)');
   const launched = await phase('pod network, CreateVM, StartVM, CreateSandbox', () =>
     node!.launchPod({
+      signal: interrupt.signal,
       onStep: (step) => {
         if (step.step === 'CreateVM' || step.step === 'StartVM') summary.push([step.step, step.ms]);
       },
@@ -88,7 +91,9 @@ try {
   );
   const url = `http://${network.gateway}:${WEB_PORT}/`;
   const command = `echo "pod VM's pod namespace:"; ip -br link; ip -br -4 addr; echo; echo "GET ${url}:"; curl -sS --max-time 10 ${url}`;
-  const exec = await phase('exec', () => pod!.agent.runContainer({ args: ['sh', '-c', command] }));
+  const exec = await phase('exec', () =>
+    node!.exec(pod!, { args: ['sh', '-c', command], signal: interrupt.signal }),
+  );
   summary.push(['exec (CreateContainer, StartContainer, output, WaitProcess)', exec.ms]);
   const output = exec.result.stdout.toString();
   process.stdout.write(`${output.replace(/^/gm, '     | ')}\n`);
@@ -118,9 +123,10 @@ try {
   const failed = checks.some(([, ok]) => !ok) || leftovers.length > 0;
   process.exit(failed ? 1 : 0);
 } catch (error) {
-  process.stderr.write(`\nnpm start failed: ${(error as Error).message}\n`);
-  await cleanUp().catch((cleanupError: unknown) =>
-    process.stderr.write(`clean-up: ${String(cleanupError)}\n`),
-  );
-  process.exit(1);
+  if (!interrupt.signal.aborted) process.stderr.write(`\nnpm start failed: ${(error as Error).message}\n`);
+  const leftovers = await cleanUp().catch((cleanupError: unknown) => [
+    `clean-up failed: ${String(cleanupError)}`,
+  ]);
+  if (leftovers.length > 0) process.stderr.write(`left behind:\n${leftovers.join('\n')}\n`);
+  process.exit(interrupt.signal.aborted ? 130 : 1);
 }

@@ -38,7 +38,7 @@ test("killing one pod VM's forwarder fails that pod's agent calls at once; the o
       assert.doesNotMatch(error.message, /deadline|timed out/i);
       return true;
     });
-    const result = await other.agent.runContainer({ args: ['echo', 'still here'] });
+    const result = await node.exec(other, { args: ['echo', 'still here'] });
     assert.equal(result.stdout.toString(), 'still here\n');
     assert.equal(result.exitCode, 0);
   } finally {
@@ -84,7 +84,7 @@ test('the daemon killed (SIGKILL) in the middle of StartVM: on restart the local
   assert.equal(existsSync(`/run/netns/${instance}`), false);
   // And the node works as before.
   const pod = await node.launchPod();
-  assert.equal((await pod.agent.runContainer({ args: ['true'] })).exitCode, 0);
+  assert.equal((await node.exec(pod, { args: ['true'] })).exitCode, 0);
   await node.stopPod(pod);
   assert.deepEqual(await node.stop(), []);
 });

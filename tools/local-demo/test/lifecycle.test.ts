@@ -11,7 +11,7 @@ test('create → exec → stop: the pod keeps its IP and MAC in the pod VM, reac
   const pod = await node.launchPod();
   const network = pod.state.podNetwork;
   const url = `http://${network.gateway}:${WEB_PORT}/`;
-  const result = await pod.agent.runContainer({
+  const result = await node.exec(pod, {
     args: [
       'sh',
       '-c',

@@ -27,7 +27,7 @@ test('10 pods at once: distinct VNIs, pod VMs and addresses; every pod reaches t
     assert.equal(new Set(pods.map((pod) => pod.state.podNetwork.ip)).size, 10);
     const results = await Promise.all(
       pods.map((pod) =>
-        pod.agent.runContainer({
+        node.exec(pod, {
           args: [
             'sh',
             '-c',
