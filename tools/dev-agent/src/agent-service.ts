@@ -34,7 +34,11 @@ function processSpec(process: oci.Process | undefined, what: string): ProcessSpe
   return { args: process.Args, env: process.Env, cwd: process.Cwd };
 }
 
-/** The last `network` entry of the OCI namespaces (the forwarder appends the pod's). */
+/**
+ * The last `network` entry of the OCI namespaces with a path. The agent-protocol-forwarder points the
+ * pod's netns (`/run/netns/<pod ns>`) into the spec: it sets the path of the existing `network`
+ * entry (replacing whatever path it had), or adds such an entry when there is none.
+ */
 export function networkNamespacePath(spec: oci.Spec | undefined): string | undefined {
   const entries = spec?.Linux?.Namespaces ?? [];
   const network = entries.filter((entry) => entry.Type === 'network' && entry.Path !== '');
@@ -51,9 +55,9 @@ async function checkNetns(path: string | undefined): Promise<void> {
   }
 }
 
-async function startProcess(process: ManagedProcess): Promise<void> {
-  await checkNetns(process.netns);
-  await process.start();
+/** Starts a process; it counts as starting (a second start fails) before the namespace check. */
+function startProcess(process: ManagedProcess): Promise<void> {
+  return process.start(() => checkNetns(process.netns));
 }
 
 const empty = {};

@@ -4,7 +4,7 @@ import { Code, TtrpcError } from '@peerpods/ttrpc';
 import { OutputStream } from './output-stream';
 import { type ProcessSpec, spawnCommand } from './process-spec';
 
-export type ProcessState = 'created' | 'running' | 'exited';
+export type ProcessState = 'created' | 'starting' | 'running' | 'exited';
 
 /** Exit status the way a shell reports it: the exit code, or 128 + the signal number. */
 export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
@@ -27,6 +27,10 @@ export class ManagedProcess {
   readonly stderr: OutputStream;
   private child: ChildProcess | undefined;
   private status: number | undefined;
+  /** Set synchronously when a start begins, until it has settled. */
+  private starting: Promise<void> | undefined;
+  /** Set by kill(): the record is being removed, so no (further) start may run. */
+  private removed = false;
   private readonly exitWaiters: Array<{
     resolve: (status: number) => void;
     reject: (error: unknown) => void;
@@ -44,18 +48,42 @@ export class ManagedProcess {
 
   get state(): ProcessState {
     if (this.status !== undefined) return 'exited';
-    return this.child === undefined ? 'created' : 'running';
+    if (this.child !== undefined) return 'running';
+    return this.starting === undefined ? 'created' : 'starting';
   }
 
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
-  /** Spawns the process in its own process group; resolves once it runs, rejects when it cannot. */
-  async start(): Promise<void> {
-    if (this.child !== undefined) {
+  /**
+   * Spawns the process in its own process group; resolves once it runs, rejects when it cannot.
+   * `prepare` (e.g. checking that the network namespace exists) runs first. The process counts as
+   * starting from the moment this is called, before anything is awaited: a second start fails with
+   * FAILED_PRECONDITION, and a {@link kill} meanwhile stops the start (or kills the child as soon as it
+   * exists), so no process ever runs untracked.
+   */
+  async start(prepare?: () => Promise<void>): Promise<void> {
+    if (this.removed) throw this.removedWhileStarting();
+    if (this.starting !== undefined || this.child !== undefined) {
       throw new TtrpcError(Code.FailedPrecondition, `process ${this.execId} was already started`);
     }
+    const starting = this.spawnChild(prepare);
+    // Settles (never rejects) when the start is over, whichever way: what kill() waits for.
+    this.starting = starting.then(
+      () => {},
+      () => {},
+    );
+    try {
+      await starting;
+    } finally {
+      this.starting = undefined;
+    }
+  }
+
+  private async spawnChild(prepare: (() => Promise<void>) | undefined): Promise<void> {
+    await prepare?.();
+    if (this.removed) throw this.removedWhileStarting();
     const command = spawnCommand(this.spec, this.netns);
     const child = spawn(command.file, command.args, {
       argv0: this.netns === undefined ? this.spec.args[0] : undefined,
@@ -86,6 +114,16 @@ export class ManagedProcess {
       child.stdin!.destroy();
       for (const waiter of this.exitWaiters.splice(0)) waiter.resolve(this.status);
     });
+    if (this.removed) {
+      // Removed while it was being spawned: it must not outlive the container.
+      this.signalGroup('SIGKILL');
+      await this.wait();
+      throw this.removedWhileStarting();
+    }
+  }
+
+  private removedWhileStarting(): TtrpcError {
+    return new TtrpcError(Code.NotFound, `process ${this.execId} was removed while starting`);
   }
 
   /** The exit status, once the process has exited (waits for a process not started yet, too). */
@@ -114,14 +152,25 @@ export class ManagedProcess {
   }
 
   /**
-   * Sends `signal` to the process group. A group whose leader has exited may still hold its
-   * children, so this is tried even then; "no such process" is not an error.
+   * Sends `signal` to the process group while the process (the group leader) has not exited, so its
+   * children get it too; "no such process" is not an error. Once the leader has exited and been reaped
+   * this does nothing: its pid, and with it the group id, may by then belong to another process (group),
+   * perhaps another container's. Children it left running are then out of reach.
    */
   signal(signal: number | NodeJS.Signals): void {
-    const pid = this.child?.pid;
-    if (pid === undefined) {
+    if (this.child === undefined) {
       throw new TtrpcError(Code.FailedPrecondition, `process ${this.execId} is not running`);
     }
+    this.signalGroup(signal);
+  }
+
+  private signalGroup(signal: number | NodeJS.Signals): void {
+    const child = this.child;
+    if (child?.pid === undefined || this.status !== undefined) return;
+    // Node emits `exit` in the callback that reaps the child, so `status` is set before other code
+    // runs; exitCode/signalCode are the same fact, checked in case that ever changes.
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const pid = child.pid;
     try {
       process.kill(-pid, signal);
     } catch (error) {
@@ -131,10 +180,16 @@ export class ManagedProcess {
     }
   }
 
-  /** SIGKILL to the whole group, then waits for the process itself to exit. */
+  /**
+   * SIGKILL to the whole group while the process runs, then waits for it to exit. A start in progress
+   * is stopped: before the spawn nothing is spawned; after it the child is killed as soon as it exists.
+   * Either way no process of this record is left running when this resolves, and no later start runs.
+   */
   async kill(): Promise<void> {
-    if (this.child === undefined) return;
-    this.signal('SIGKILL');
+    this.removed = true;
+    await this.starting;
+    if (this.child === undefined || this.status !== undefined) return;
+    this.signalGroup('SIGKILL');
     await this.wait();
   }
 

@@ -9,7 +9,7 @@ import {
   TtrpcError,
 } from '@peerpods/ttrpc';
 import { type ContainerProcess, containerSpec, randomId } from './container-spec';
-import { CallError, isNotListening } from './errors';
+import { CallError } from './errors';
 
 /**
  * Per-call budgets in ms (0 = none), kata's for a remote sandbox (`kata_agent.go`): dial retried for
@@ -39,6 +39,15 @@ export const DEFAULT_AGENT_TIMEOUTS: Readonly<AgentTimeouts> = {
 
 /** How much one ReadStdout/ReadStderr asks for (the shim's copy buffer). */
 export const READ_CHUNK_BYTES = 32 * 1024;
+
+/**
+ * How long the read loops may go on after WaitProcess answered, before they are cut off and the output
+ * read so far is returned. The agent ends a stream only when every writer has closed the pipe, and a
+ * background child (`sh -c 'sleep 1000 &'`) inherits it: without a bound such a command would never
+ * finish. Output the process wrote before exiting is normally read within milliseconds (the agent
+ * holds it buffered); 2 s leaves room for a loaded machine and a slow link to the pod VM.
+ */
+export const READ_DRAIN_GRACE_MS = 2_000;
 const SIGKILL = 9;
 
 export interface RunContainerOptions extends ContainerProcess {
@@ -71,7 +80,11 @@ export class AgentSession {
     readonly timeouts: Readonly<AgentTimeouts>,
   ) {}
 
-  /** Dials the socket, retrying while it is missing or refuses, for up to `dialMs` (kata: 30 s). */
+  /**
+   * Dials the socket, retrying while it is missing (ENOENT) or refuses (ECONNREFUSED), for up to
+   * `dialMs` (kata: 30 s). Other failures (EACCES, ENOTSOCK, ENOTDIR, …) will not pass by waiting:
+   * they are reported at once, with their cause.
+   */
   static async connect(
     agentSocketPath: string,
     timeouts: Partial<AgentTimeouts> = {},
@@ -92,10 +105,18 @@ export class AgentSession {
           budget,
         );
       } catch (error) {
-        if (!isNotListening(error) || Date.now() >= until) {
-          throw new Error(
-            `timed out connecting to remote sock: ${agentSocketPath} (${(error as Error).message})`,
-          );
+        const message = (error as Error).message;
+        const code = (error as NodeJS.ErrnoException).code;
+        const retryable = code === 'ENOENT' || code === 'ECONNREFUSED';
+        if ((retryable || code === undefined) && Date.now() >= until) {
+          // Still missing or refusing at the end of `dialMs`, or the dial's own deadline (the rest of it).
+          throw new Error(`timed out connecting to remote sock: ${agentSocketPath} (${message})`, {
+            cause: error,
+          });
+        }
+        if (!retryable) {
+          // Node's message names the errno, e.g. `connect EACCES <path>`.
+          throw new Error(`connecting to remote sock: ${agentSocketPath}: ${message}`, { cause: error });
         }
         await sleep(Math.min(50, Math.max(1, until - Date.now())));
       }
@@ -129,7 +150,10 @@ export class AgentSession {
    * Runs one command the way the shim runs a container: CreateContainer, StartContainer, then
    * ReadStdout and ReadStderr loops (each until its first error, which is how the agent says EOF) in
    * parallel with WaitProcess, then RemoveContainer. A failing WaitProcess is thrown (after a
-   * best-effort RemoveContainer); read errors only end their stream.
+   * best-effort RemoveContainer); read errors only end their stream. After WaitProcess answers, the
+   * reads get {@link READ_DRAIN_GRACE_MS} to reach their EOF, then they are cut off and what they read
+   * is returned (a background child may hold the pipes open forever). An abort seen before
+   * StartContainer (e.g. during CreateContainer) starts nothing; the container is removed either way.
    */
   async runContainer(options: RunContainerOptions): Promise<ContainerResult> {
     const containerId = options.containerId ?? randomId();
@@ -152,6 +176,8 @@ export class AgentSession {
       setTimeout(() => stop.abort(), 10_000).unref();
     };
     try {
+      // An abort that came during CreateContainer: remove the container (finally) without starting it.
+      options.signal?.throwIfAborted();
       await this.invoke('StartContainer', () =>
         this.agent.startContainer({ containerId }, budget(this.timeouts.defaultMs)),
       );
@@ -171,7 +197,7 @@ export class AgentSession {
         await Promise.all([stdout, stderr]);
         throw error;
       }
-      const [out, err] = await Promise.all([stdout, stderr]);
+      const [out, err] = await drain([stdout, stderr], stop);
       options.signal?.throwIfAborted();
       return { containerId, exitCode, stdout: out, stderr: err };
     } finally {
@@ -218,6 +244,25 @@ export class AgentSession {
       throw new CallError('agent call failed: ', method, error);
     }
   }
+}
+
+/** Waits for both read loops, for at most READ_DRAIN_GRACE_MS; then aborts them and takes what they got. */
+async function drain(
+  loops: [Promise<Buffer>, Promise<Buffer>],
+  stop: AbortController,
+): Promise<[Buffer, Buffer]> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, READ_DRAIN_GRACE_MS);
+  });
+  try {
+    await Promise.race([Promise.all(loops), grace]);
+  } finally {
+    clearTimeout(timer);
+  }
+  // A no-op when both loops ended; otherwise their pending reads fail, which ends them.
+  stop.abort();
+  return Promise.all(loops);
 }
 
 function budget(timeoutMs: number, signal?: AbortSignal): CallOptions {

@@ -6,6 +6,7 @@ export {
   DEFAULT_AGENT_TIMEOUTS,
   isUnimplemented,
   READ_CHUNK_BYTES,
+  READ_DRAIN_GRACE_MS,
   type RunContainerOptions,
 } from './agent-session';
 export { buildCli, type ShimCliIo, type ShimCliOptions } from './cli';

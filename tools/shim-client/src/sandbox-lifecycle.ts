@@ -82,7 +82,8 @@ export function sandboxAnnotations(options: {
 /**
  * What kubelet, the CNI plugin and the kata shim do to start a peer-pod sandbox: pod network,
  * CreateVM, StartVM, then on the returned agent socket Health.Check and CreateSandbox; the state is
- * saved. A failure after CreateVM stops the VM; any failure deletes the pod network. The returned
+ * saved. A failure (or abort) once CreateVM was sent stops the VM, even when CreateVM never answered;
+ * any failure deletes the pod network. The returned
  * clients stay connected (close them, or pass them to {@link teardownSandbox}).
  */
 export async function launchSandbox(options: LaunchOptions = {}): Promise<LaunchedSandbox> {
@@ -112,15 +113,22 @@ export async function launchSandbox(options: LaunchOptions = {}): Promise<Launch
     HypervisorClient.connect(socketPath, options.hypervisorTimeouts),
   );
   let podNetwork: PodNetworkHandle | undefined;
-  let vmCreated = false;
+  // Set as CreateVM is sent, not when it answers: a CreateVM aborted or timed out after it went out may
+  // still have made the sandbox in the daemon, so the clean-up must send StopVM then too.
+  let createVMSent = false;
   let agent: AgentSession | undefined;
   try {
     podNetwork = await timed('pod network', () => ops.create({ ...options.network, name: podNetnsName(id) }));
     const network = podNetwork;
-    const agentSocketPath = await timed('CreateVM', () =>
-      hypervisor.createVM({ id, annotations, networkNamespacePath: network.path, signal: options.signal }),
-    );
-    vmCreated = true;
+    const agentSocketPath = await timed('CreateVM', () => {
+      createVMSent = true;
+      return hypervisor.createVM({
+        id,
+        annotations,
+        networkNamespacePath: network.path,
+        signal: options.signal,
+      });
+    });
     await timed('StartVM', () => hypervisor.startVM(id, { signal: options.signal }));
     const session = await timed('agent connect', () =>
       AgentSession.connect(agentSocketPath, options.agentTimeouts),
@@ -139,7 +147,8 @@ export async function launchSandbox(options: LaunchOptions = {}): Promise<Launch
     return { state, annotations, hypervisor, agent: session, timings };
   } catch (error) {
     agent?.close();
-    if (vmCreated) await hypervisor.stopVM(id).catch(() => {});
+    // Errors ignored: after a CreateVM that never reached the daemon, StopVM finds no sandbox.
+    if (createVMSent) await hypervisor.stopVM(id).catch(() => {});
     hypervisor.close();
     if (podNetwork) await ops.delete(podNetwork).catch(() => {});
     throw error;

@@ -25,6 +25,13 @@ export interface AgentScript {
   waitError?: string;
   /** The process runs until SignalProcess (then exits 137). */
   hang?: boolean;
+  /**
+   * After its scripted chunks, stdout neither ends nor gives more (as when a background child keeps the
+   * pipe open) until the container is removed, while WaitProcess answers as usual.
+   */
+  stdoutNeverEnds?: boolean;
+  /** Called with each CreateContainer request before it is answered. */
+  onCreateContainer?: (request: { containerId: string }) => void;
 }
 
 export class FakeCloud {
@@ -37,6 +44,12 @@ export class FakeCloud {
   startVMError?: string;
   /** Called with each CreateVM request before it is answered. */
   onCreateVM?: (request: { id: string; networkNamespacePath: string }) => void;
+  /**
+   * When set, CreateVM makes the sandbox but does not answer until StopVM for it (or stop()), as a
+   * daemon still creating it would.
+   */
+  createVMHangs?: boolean;
+  private readonly hungCreateVMs = new Map<string, () => void>();
   private readonly hypervisor = new TtrpcServer();
   private readonly agents = new Map<string, TtrpcServer>();
   private readonly sandboxes = new Set<string>();
@@ -45,12 +58,15 @@ export class FakeCloud {
     this.hypervisor.register(
       HypervisorService.fullName,
       serviceMethods(HypervisorService, {
-        createVM: (request) => {
+        createVM: async (request) => {
           this.record('CreateVM', request);
           this.onCreateVM?.(request);
           if (this.sandboxes.has(request.id))
             throw new Error(`adding sandbox: sandbox ${request.id} already exists`);
           this.sandboxes.add(request.id);
+          if (this.createVMHangs) {
+            await new Promise<void>((resolve) => this.hungCreateVMs.set(request.id, resolve));
+          }
           return { agentSocketPath: this.agentSocketPath(request.id) };
         },
         startVM: async (request) => {
@@ -63,6 +79,8 @@ export class FakeCloud {
         },
         stopVM: async (request) => {
           this.record('StopVM', request);
+          this.hungCreateVMs.get(request.id)?.();
+          this.hungCreateVMs.delete(request.id);
           if (!this.sandboxes.delete(request.id)) {
             throw new Error(`stopping VM: sandbox ${request.id} does not exist`);
           }
@@ -113,6 +131,7 @@ export class FakeCloud {
   }
 
   async stop(): Promise<void> {
+    for (const release of this.hungCreateVMs.values()) release();
     for (const agent of this.agents.values()) await agent.close();
     await this.hypervisor.close();
     rmSync(this.dir, { recursive: true, force: true });
@@ -125,7 +144,14 @@ export class FakeCloud {
   private async startAgent(id: string): Promise<void> {
     const containers = new Map<
       string,
-      { stdout: string[]; stderr: string[]; exit: Promise<number>; kill: (code: number) => void }
+      {
+        stdout: string[];
+        stderr: string[];
+        exit: Promise<number>;
+        kill: (code: number) => void;
+        removed: Promise<void>;
+        remove: () => void;
+      }
     >();
     const container = (containerId: string) => {
       const found = containers.get(containerId);
@@ -139,6 +165,7 @@ export class FakeCloud {
       const next = entry[which].shift();
       if (next === undefined) {
         if (this.script.hang) await entry.exit;
+        if (which === 'stdout' && this.script.stdoutNeverEnds) await entry.removed;
         throw new TtrpcError(Code.Internal, 'EOF');
       }
       return { data: Buffer.from(next) };
@@ -157,17 +184,24 @@ export class FakeCloud {
         },
         createContainer: (request) => {
           this.record('CreateContainer', request);
+          this.script.onCreateContainer?.(request);
           if (this.script.createContainerError) throw new Error(this.script.createContainerError);
           let kill!: (code: number) => void;
           const exit = new Promise<number>((resolve) => {
             kill = resolve;
           });
           if (!this.script.hang) kill(this.script.exitCode);
+          let remove!: () => void;
+          const removed = new Promise<void>((resolve) => {
+            remove = resolve;
+          });
           containers.set(request.containerId, {
             stdout: [...this.script.stdout],
             stderr: [...this.script.stderr],
             exit,
             kill,
+            removed,
+            remove,
           });
           return {};
         },
@@ -196,6 +230,7 @@ export class FakeCloud {
         },
         removeContainer: (request) => {
           this.record('RemoveContainer', request);
+          containers.get(request.containerId)?.remove();
           containers.delete(request.containerId);
           return {};
         },

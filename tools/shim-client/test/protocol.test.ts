@@ -43,6 +43,7 @@ beforeEach(() => {
   cloud.log.length = 0;
   cloud.script = { stdout: ['hello ', 'world\n'], stderr: ['warn\n'], exitCode: 0 };
   cloud.startVMError = undefined;
+  cloud.createVMHangs = false;
   network = new FakeNetwork();
   stateDir = join(stateRoot, String(++stateCount));
 });
