@@ -135,126 +135,93 @@ test('concurrent creates get distinct addresses; a freed address is reused', asy
   }
 });
 
-test('a failing boot leaves nothing behind and says why', async () => {
+/** A provider on a throwaway daemon namespace for one test; torn down (and checked) afterwards. */
+async function withProvider(
+  image: Parameters<typeof fakeImage>[1],
+  work: (scope: {
+    provider: LocalProvider;
+    daemon: { name: string; path: string };
+    stateDir: string;
+  }) => Promise<void>,
+): Promise<void> {
   requireRoot();
   const daemon = throwawayNetns('lpt');
   const dir = tempDir();
   const stateDir = join(dir, 'state');
-  const provider = await startProvider({
-    stateDir,
-    netns: daemon.path,
-    binaries: fakeImage(dir, { failUserData: true }),
-  });
-  const failing = request();
+  const provider = await startProvider({ stateDir, netns: daemon.path, binaries: fakeImage(dir, image) });
   try {
-    await assert.rejects(
-      provider.createInstance(failing),
-      new RegExp(
-        `creating pod VM ${failing.instanceName}: .*process-user-data provision-files .*exit 1: user-data: not a #cloud-config document`,
-      ),
-    );
-    assert.equal(netnsNames().includes(failing.instanceName), false);
-    assert.equal(ip(['-n', daemon.name, 'link', 'show']).includes('ppvm'), false);
-    assert.equal(existsSync(join(stateDir, failing.instanceName)), false);
-    assert.deepEqual(provider.instances(), []);
+    await work({ provider, daemon, stateDir });
   } finally {
-    removeNetns(failing.instanceName);
     await stopped(provider, daemon.name);
   }
-});
+}
 
-test('a forwarder that dies at boot fails the create with its own words, leaving nothing', async () => {
-  requireRoot();
-  const daemon = throwawayNetns('lpt');
-  const dir = tempDir();
-  const stateDir = join(dir, 'state');
-  const provider = await startProvider({
-    stateDir,
-    netns: daemon.path,
-    binaries: fakeImage(dir, { failForwarder: true }),
-  });
-  const failing = request();
-  try {
-    await assert.rejects(
-      provider.createInstance(failing),
-      new RegExp(
-        `creating pod VM ${failing.instanceName}: agent-protocol-forwarder exited \\(code 2\\) during boot: \\[forwarder\\] apf.json: pod-network.mtu: expected a number`,
-      ),
-    );
-    assert.equal(netnsNames().includes(failing.instanceName), false);
-    assert.equal(existsSync(join(stateDir, failing.instanceName)), false);
-    assert.equal(ip(['-n', daemon.name, 'link', 'show']).includes('ppvm'), false);
-  } finally {
-    removeNetns(failing.instanceName);
-    await stopped(provider, daemon.name);
-  }
-});
+const BOOT_FAILURES = [
+  {
+    what: 'process-user-data exits 1',
+    image: { failUserData: true },
+    error: '.*process-user-data provision-files .*exit 1: user-data: not a #cloud-config document',
+  },
+  {
+    what: 'the forwarder dies at boot',
+    image: { failForwarder: true },
+    error:
+      'agent-protocol-forwarder exited \\(code 2\\) during boot: \\[forwarder\\] apf.json: pod-network.mtu: expected a number',
+  },
+  {
+    what: 'the agent dies at boot',
+    image: { failAgent: true },
+    error: 'the agent exited \\(code 3\\) during boot: cannot open /dev/vsock',
+  },
+] as const;
 
-test("a name already taken by someone else's namespace fails the create and leaves that namespace alone", async () => {
-  requireRoot();
-  const daemon = throwawayNetns('lpt');
-  const dir = tempDir();
-  const provider = await startProvider({
-    stateDir: join(dir, 'state'),
-    netns: daemon.path,
-    binaries: fakeImage(dir),
-  });
-  const taken = request();
-  ip(['netns', 'add', taken.instanceName]);
-  try {
-    await assert.rejects(
-      provider.createInstance(taken),
-      new RegExp(`network namespace ${taken.instanceName} already exists`),
-    );
-    assert.ok(netnsNames().includes(taken.instanceName), 'the other namespace is still there');
-    assert.deepEqual(provider.instances(), []);
-  } finally {
-    removeNetns(taken.instanceName);
-    await stopped(provider, daemon.name);
-  }
-});
+for (const failure of BOOT_FAILURES) {
+  test(`${failure.what}: the create fails in its words and leaves nothing behind`, () =>
+    withProvider(failure.image, async ({ provider, daemon, stateDir }) => {
+      const failing = request();
+      try {
+        await assert.rejects(
+          provider.createInstance(failing),
+          new RegExp(`creating pod VM ${failing.instanceName}: ${failure.error}`),
+        );
+        assert.equal(netnsNames().includes(failing.instanceName), false);
+        assert.equal(netnsNames().includes(`${failing.instanceName}-podns`), false);
+        assert.equal(ip(['-n', daemon.name, 'link', 'show']).includes('ppvm'), false);
+        assert.equal(existsSync(join(stateDir, failing.instanceName)), false);
+        assert.deepEqual(provider.instances(), []);
+      } finally {
+        removeNetns(failing.instanceName);
+      }
+    }));
+}
 
-test('an agent that dies at boot fails the create with its own words, leaving nothing', async () => {
-  requireRoot();
-  const daemon = throwawayNetns('lpt');
-  const dir = tempDir();
-  const provider = await startProvider({
-    stateDir: join(dir, 'state'),
-    netns: daemon.path,
-    binaries: fakeImage(dir, { failAgent: true }),
-  });
-  const failing = request();
-  try {
-    await assert.rejects(
-      provider.createInstance(failing),
-      /the agent exited \(code 3\) during boot: cannot open \/dev\/vsock/,
-    );
-    assert.equal(netnsNames().includes(failing.instanceName), false);
-  } finally {
-    removeNetns(failing.instanceName);
-    await stopped(provider, daemon.name);
-  }
-});
+test("a name already taken by someone else's namespace fails the create and leaves that namespace alone", () =>
+  withProvider({}, async ({ provider }) => {
+    const taken = request();
+    ip(['netns', 'add', taken.instanceName]);
+    try {
+      await assert.rejects(
+        provider.createInstance(taken),
+        new RegExp(`network namespace ${taken.instanceName} already exists`),
+      );
+      assert.ok(netnsNames().includes(taken.instanceName), 'the other namespace is still there');
+      assert.deepEqual(provider.instances(), []);
+    } finally {
+      removeNetns(taken.instanceName);
+    }
+  }));
 
-test('an aborted create (StopVM during StartVM) removes what it made', async () => {
-  requireRoot();
-  const daemon = throwawayNetns('lpt');
-  const dir = tempDir();
-  const provider = await startProvider({
-    stateDir: join(dir, 'state'),
-    netns: daemon.path,
-    binaries: fakeImage(dir),
-  });
-  const aborted = { ...request(), signal: AbortSignal.abort(new Error('StopVM')) };
-  try {
-    await assert.rejects(provider.createInstance(aborted), /StopVM/);
-    assert.equal(netnsNames().includes(aborted.instanceName), false);
-    assert.deepEqual(provider.instances(), []);
-  } finally {
-    removeNetns(aborted.instanceName);
-    await stopped(provider, daemon.name);
-  }
-});
+test('an aborted create (StopVM during StartVM) removes what it made', () =>
+  withProvider({}, async ({ provider }) => {
+    const aborted = { ...request(), signal: AbortSignal.abort(new Error('StopVM')) };
+    try {
+      await assert.rejects(provider.createInstance(aborted), /StopVM/);
+      assert.equal(netnsNames().includes(aborted.instanceName), false);
+      assert.deepEqual(provider.instances(), []);
+    } finally {
+      removeNetns(aborted.instanceName);
+    }
+  }));
 
 test("start-up sweep: a crashed run's pod VMs (processes, namespaces, files) are removed", async () => {
   requireRoot();
