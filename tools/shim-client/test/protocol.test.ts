@@ -108,6 +108,21 @@ function assertContainerCalls(containerId: string | undefined, args: string[]): 
   return id;
 }
 
+/** A started sandbox on the fake daemon and an agent session on it, stopped and closed afterwards. */
+async function withSession(work: (session: AgentSession) => Promise<void>): Promise<void> {
+  const client = await HypervisorClient.connect(cloud.socketPath);
+  const agentSocket = await client.createVM({ id: ID, annotations: {}, networkNamespacePath: '/n' });
+  await client.startVM(ID);
+  const session = await AgentSession.connect(agentSocket);
+  try {
+    await work(session);
+  } finally {
+    session.close();
+    await client.stopVM(ID);
+    client.close();
+  }
+}
+
 test('HypervisorClient sends CreateVM{id, annotations, networkNamespacePath}, StartVM, StopVM, Version', async () => {
   const client = await HypervisorClient.connect(cloud.socketPath);
   try {
@@ -149,11 +164,7 @@ test("a failing hypervisor call keeps the daemon's message and status code", asy
 });
 
 test('AgentSession.runContainer: the shim sequence, chunks in order through onStdout, exit code', async () => {
-  const client = await HypervisorClient.connect(cloud.socketPath);
-  const agentSocket = await client.createVM({ id: ID, annotations: {}, networkNamespacePath: '/n' });
-  await client.startVM(ID);
-  const session = await AgentSession.connect(agentSocket);
-  try {
+  await withSession(async (session) => {
     cloud.log.length = 0;
     cloud.script = { stdout: ['one ', 'two ', 'three\n'], stderr: ['e1', 'e2'], exitCode: 7 };
     const chunks: string[] = [];
@@ -173,55 +184,31 @@ test('AgentSession.runContainer: the shim sequence, chunks in order through onSt
     // Three chunks then the EOF error on stdout, two then EOF on stderr.
     assert.equal(cloud.methods().filter((m) => m === 'ReadStdout').length, 4);
     assert.equal(cloud.methods().filter((m) => m === 'ReadStderr').length, 3);
-  } finally {
-    session.close();
-    await client.stopVM(ID);
-    client.close();
-  }
+  });
 });
 
 test('runContainer: a given container id, env and cwd are sent as given', async () => {
-  const client = await HypervisorClient.connect(cloud.socketPath);
-  const agentSocket = await client.createVM({ id: ID, annotations: {}, networkNamespacePath: '/n' });
-  await client.startVM(ID);
-  const session = await AgentSession.connect(agentSocket);
-  try {
+  await withSession(async (session) => {
     const containerId = 'c'.repeat(64);
     await session.runContainer({ containerId, args: ['env'], env: ['A=1'], cwd: '/tmp' });
     const spec = cloud.find('CreateContainer').request.OCI;
     assert.equal(cloud.find('CreateContainer').request.containerId, containerId);
     assert.deepEqual(spec.Process.Env, ['A=1']);
     assert.equal(spec.Process.Cwd, '/tmp');
-  } finally {
-    session.close();
-    await client.stopVM(ID);
-    client.close();
-  }
+  });
 });
 
 test('runContainer: a failing WaitProcess is thrown, and the container is still removed', async () => {
-  const client = await HypervisorClient.connect(cloud.socketPath);
-  const agentSocket = await client.createVM({ id: ID, annotations: {}, networkNamespacePath: '/n' });
-  await client.startVM(ID);
-  const session = await AgentSession.connect(agentSocket);
-  try {
+  await withSession(async (session) => {
     cloud.log.length = 0;
     cloud.script = { stdout: [], stderr: [], exitCode: 0, waitError: 'process 1 vanished' };
     await assert.rejects(session.runContainer({ args: ['true'] }), /WaitProcess: .*process 1 vanished/);
     assert.deepEqual(cloud.calls(), ['CreateContainer', 'StartContainer', 'WaitProcess', 'RemoveContainer']);
-  } finally {
-    session.close();
-    await client.stopVM(ID);
-    client.close();
-  }
+  });
 });
 
 test('runContainer: aborting kills the process (SIGKILL), removes the container and rejects', async () => {
-  const client = await HypervisorClient.connect(cloud.socketPath);
-  const agentSocket = await client.createVM({ id: ID, annotations: {}, networkNamespacePath: '/n' });
-  await client.startVM(ID);
-  const session = await AgentSession.connect(agentSocket);
-  try {
+  await withSession(async (session) => {
     cloud.log.length = 0;
     cloud.script = { stdout: ['tick\n'], stderr: [], exitCode: 0, hang: true };
     const abort = new AbortController();
@@ -233,11 +220,7 @@ test('runContainer: aborting kills the process (SIGKILL), removes the container 
     await assert.rejects(running, { name: 'AbortError' });
     assert.equal(cloud.find('SignalProcess').request.signal, 9);
     assert.ok(cloud.methods().includes('RemoveContainer'));
-  } finally {
-    session.close();
-    await client.stopVM(ID);
-    client.close();
-  }
+  });
 });
 
 test('CLI create, exec, stop: the kata shim sequence and fields, state kept between invocations', async () => {
