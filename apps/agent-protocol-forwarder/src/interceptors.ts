@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { makeDirectorySync } from '@peerpods/dirs';
 import type { Logger } from '@peerpods/log';
 import { agent, oci } from '@peerpods/protocols';
 import type { ForwardInterceptor } from '@peerpods/ttrpc';
@@ -23,7 +24,12 @@ export function createContainerInterceptor(podNamespace: string, log: Logger): F
     else namespaces.push(oci.LinuxNamespace.fromPartial({ Type: 'network', Path: podNamespace }));
     for (const mount of request.OCI.Mounts) {
       if (isBindMount(mount) && mount.source.startsWith('/') && !existsSync(mount.source)) {
-        mkdirSync(mount.source, { recursive: true });
+        try {
+          makeDirectorySync(mount.source);
+        } catch (error) {
+          // Upstream returns any interceptor failure as code 2 (UNKNOWN), not as the errno's status.
+          throw new Error(`creating bind mount source ${mount.source}: ${(error as Error).message}`);
+        }
         log.info(`created bind mount source ${mount.source} for ${mount.destination}`);
       }
     }

@@ -143,6 +143,36 @@ describe('forwarding', () => {
     client.close();
   });
 
+  test('a bind source that cannot be created fails CreateContainer with code 2 (not a hang), and the forwarder keeps serving', async () => {
+    const { connect, agent: testAgent } = await forwarderWithAgent({}, '/run/netns/podns');
+    const client = await connect();
+    const before = testAgent.calls.length;
+    const request = agent.CreateContainerRequest.fromPartial({
+      containerId: 'c2',
+      // Node 20's recursive mkdir would loop forever on this path, blocking the whole forwarder.
+      OCI: {
+        Mounts: [{ destination: '/x', source: '/proc/peerpods-no-such/x', type: 'bind', options: ['rbind'] }],
+      },
+    });
+    await assert.rejects(
+      client.call(
+        'grpc.AgentService',
+        'CreateContainer',
+        agent.CreateContainerRequest.encode(request).finish(),
+        {
+          timeoutMs: 10_000,
+        },
+      ),
+      (error: TtrpcError) =>
+        error.code === 2 &&
+        /creating bind mount source \/proc\/peerpods-no-such\/x: ENOENT/.test(error.message),
+    );
+    assert.equal(testAgent.calls.length, before, 'nothing reached kata-agent');
+    await client.call('grpc.AgentService', 'ListRoutes', new Uint8Array(0), { timeoutMs: 5000 });
+    assert.equal(testAgent.calls.at(-1)?.method, 'ListRoutes');
+    client.close();
+  });
+
   test('CreateSandbox reaches kata-agent with dns cleared and nothing else changed', async () => {
     const { connect, agent: testAgent } = await forwarderWithAgent();
     const client = await connect();

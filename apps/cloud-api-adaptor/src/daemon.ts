@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import type { OptionSpec, OptionValues } from '@peerpods/config';
 import { describeOptions } from '@peerpods/config';
+import { makeDirectorySync } from '@peerpods/dirs';
 import { validateGlobalInitdata } from '@peerpods/initdata';
 import type { Logger } from '@peerpods/log';
 import { VxlanWorkerNetwork, type WorkerNetwork } from '@peerpods/podnetwork';
@@ -71,7 +71,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       log: adaptor,
       onPhase: options.onPhase,
     });
-    mkdirSync(config.podsDir, { recursive: true, mode: 0o700 });
+    try {
+      makeDirectorySync(config.podsDir, { mode: 0o700 });
+    } catch (error) {
+      throw new Error(`creating the pods directory ${config.podsDir}: ${(error as Error).message}`);
+    }
     // A daemon that crashed left its sandboxes' directories (agent sockets, apf.json with TLS keys);
     // no shim can use them now, since the sandboxes died with it.
     for (const stale of removeStaleSandboxDirs(config.podsDir)) {

@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { makeDirectorySync } from '@peerpods/dirs';
 
 /** Where a ttrpc connection goes: a unix socket, TCP, or TLS over TCP. */
 export type ConnectTarget =
@@ -64,7 +65,7 @@ export type ListenAddress =
 export function listen(address: ListenAddress, onConnection: (socket: Duplex) => void): Promise<net.Server> {
   let server: net.Server;
   if ('path' in address) {
-    mkdirSync(dirname(address.path), { recursive: true });
+    makeDirectorySync(dirname(address.path));
     // A socket file left by a previous run would make listen() fail with EADDRINUSE.
     if (existsSync(address.path)) rmSync(address.path, { force: true });
     server = net.createServer(onConnection);

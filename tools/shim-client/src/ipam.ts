@@ -1,5 +1,6 @@
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '@peerpods/dirs';
 import { formatIpv4, type Ipv4Subnet, isPodAddress, parseIpv4 } from './ipv4';
 
 /**
@@ -71,7 +72,7 @@ export class IpReservations {
   }
 
   private async tryReserve(address: string, owner: string): Promise<boolean> {
-    await mkdir(this.dir, { recursive: true, mode: 0o755 });
+    await makeDirectory(this.dir, { mode: 0o755 });
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(this.pathOf(address), 'wx', 0o644);

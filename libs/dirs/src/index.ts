@@ -1,0 +1,1 @@
+export { type MakeDirectoryOptions, makeDirectory, makeDirectorySync } from './make-directory';
