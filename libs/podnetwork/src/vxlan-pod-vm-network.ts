@@ -16,7 +16,10 @@ import type { PodVmNetwork } from './pod-vm-network';
 import { ipv4Addresses, primaryInterface, subnetOf, withoutPrefix } from './primary-interface';
 import { MAX_TUNNEL_MTU } from './vxlan-worker-network';
 
-/** The tunnel's name in the VM's root netns, before it moves into the pod netns. */
+/**
+ * Upstream's name for the tunnel in the VM's root netns before it moves into the pod netns. Ours is
+ * created in the pod netns under the pod's interface name, so it never exists; kept for callers.
+ */
 export const POD_VM_TUNNEL_NAME = 'vxlan0';
 
 export interface VxlanPodVmNetworkOptions {
@@ -70,50 +73,9 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
       await createNetns(basename(absolute), { timeoutMs: this.options.timeoutMs });
       await ipBatch(['link set lo up'], pod);
     });
-    await step(what, 'check', async () => {
-      if ((await getLink(POD_VM_TUNNEL_NAME, this.root)) !== undefined)
-        throw new Error(`${POD_VM_TUNNEL_NAME} already exists`);
-      if ((await getLink(iface, pod)) !== undefined)
-        throw new Error(`${podNamespacePath} already has ${iface}`);
-    });
-
     const ipt = await step(what, 'find iptables', () => (this.options.iptables ?? detectIptables)());
-    const undoRules = () => removeNotrackRules(ipt, vni, this.root);
-    await step(
-      what,
-      'add iptables NOTRACK rules',
-      () => addNotrackRules(ipt, { remote, vni, port }, this.root),
-      undoRules,
-    );
-
-    const undoLink = async () => {
-      await ipBatch([`link del ${POD_VM_TUNNEL_NAME}`], this.root).catch(() => {});
-      await ipBatch([`link del ${POD_VM_TUNNEL_NAME}`], pod).catch(() => {});
-      const link = await getLink(iface, pod).catch(() => undefined);
-      if (link?.kind === 'vxlan') await ipBatch([`link del ${iface}`], pod).catch(() => {});
-      await undoRules();
-    };
-    await step(
-      what,
-      'create vxlan link',
-      () =>
-        ipBatch(
-          [
-            `link add ${POD_VM_TUNNEL_NAME} type vxlan id ${vni} remote ${remote} dstport ${port}`,
-            `link set ${POD_VM_TUNNEL_NAME} netns ${netnsMoveRef(podNamespacePath)}`,
-          ],
-          this.root,
-        ),
-      undoLink,
-    );
     const mtu = Math.min(net.mtu > 0 ? net.mtu : MAX_TUNNEL_MTU, MAX_TUNNEL_MTU);
-    const lines = [
-      `link set ${POD_VM_TUNNEL_NAME} name ${iface}`,
-      `link set ${iface} address ${net.podHwAddr}`,
-      `link set ${iface} mtu ${mtu}`,
-      `addr add ${net.podIp} dev ${iface}`,
-      `link set ${iface} up`,
-    ];
+    const lines = [`addr add ${net.podIp} dev ${iface}`, `link set ${iface} up`];
     if (!net.podIp.endsWith('/32')) lines.push(`route del ${subnetOf(net.podIp)} dev ${iface} proto kernel`);
     const routes = net.routes.filter((r) => r.dev === undefined || r.dev === '' || r.dev === iface);
     for (const route of [...routes.filter((r) => !r.gw), ...routes.filter((r) => r.gw)])
@@ -121,7 +83,36 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
     for (const n of net.neighbors) {
       if (n.ip && n.hwAddr) lines.push(`neigh replace ${n.ip} lladdr ${n.hwAddr} dev ${iface} nud permanent`);
     }
-    await step(what, 'configure the pod interface', () => ipBatch(lines, pod), undoLink);
+
+    // Two independent branches at once, each run to its end: the NOTRACK rules, and the interface.
+    // The interface is created from the VM's root netns directly inside the pod netns with its MAC
+    // and MTU: its UDP socket opens in the root netns, as when upstream creates vxlan0 there and moves
+    // it, without the move's wait in the kernel. A name already taken in the pod netns is refused by
+    // the kernel (EEXIST), and then nothing of someone else's is undone.
+    let created = false;
+    const [rules, link] = await Promise.allSettled([
+      step(what, 'add iptables NOTRACK rules', () => addNotrackRules(ipt, { remote, vni, port }, this.root)),
+      (async () => {
+        await step(what, 'create vxlan link', () =>
+          ipBatch(
+            [
+              `link add ${iface} netns ${netnsMoveRef(podNamespacePath)} address ${net.podHwAddr} mtu ${mtu} type vxlan id ${vni} remote ${remote} dstport ${port}`,
+            ],
+            this.root,
+          ).catch((error: unknown) => {
+            if (!/File exists/.test(String(error))) throw error;
+            throw new Error(`${podNamespacePath} already has ${iface} (${(error as Error).message})`);
+          }),
+        );
+        created = true;
+        await step(what, 'configure the pod interface', () => ipBatch(lines, pod));
+      })(),
+    ]);
+    if (rules.status === 'rejected' || link.status === 'rejected') {
+      if (created) await ipBatch([`link del ${iface}`], pod).catch(() => {});
+      await removeNotrackRules(ipt, vni, this.root).catch(() => {});
+      throw rules.status === 'rejected' ? rules.reason : (link as PromiseRejectedResult).reason;
+    }
     this.active = { podNetns: podNamespacePath, iface, vni };
   }
 

@@ -163,6 +163,29 @@ test('a failing step is undone: pod VM side with a bad route, worker side with a
   assert.deepEqual(await traces(vmPod), []);
 });
 
+test("pod VM side: an interface of the pod's name already in the pod netns fails the create and stays; nothing else is left", async () => {
+  const topo = await buildTopology(scratch);
+  const worker = new VxlanWorkerNetwork(settings, { hostNetns: topo.worker.path });
+  const podNetwork = await worker.inspect(topo.pod.path);
+  const vm = new VxlanPodVmNetwork({ rootNetns: topo.vm.path, waitTimeoutMs: 1000, waitTickMs: 100 });
+  const vmPod = { name: topo.vmPodName, path: `/run/netns/${topo.vmPodName}` };
+  await exec('ip', ['netns', 'add', vmPod.name]);
+  await ip(vmPod.name, `link add ${podNetwork.interface} type veth peer name ppx3`);
+  await assert.rejects(vm.setup({ podNetwork, podNamespacePath: vmPod.path }), (error: unknown) => {
+    assert.ok(error instanceof PodNetworkError);
+    assert.equal((error as PodNetworkError).step, 'create vxlan link');
+    assert.match(
+      (error as Error).message,
+      new RegExp(
+        `failed at "create vxlan link": ${vmPod.path} already has ${podNetwork.interface} \\(.*File exists`,
+      ),
+    );
+    return true;
+  });
+  assert.equal((await getLink(podNetwork.interface, { netns: vmPod.path }))?.kind, 'veth');
+  assert.deepEqual(await traces(topo.vm), [], 'the NOTRACK rules added at the same time are undone');
+});
+
 test('a second setup of a working tunnel fails and leaves the tunnel working', async () => {
   const topo = await buildTopology(scratch);
   const worker = new VxlanWorkerNetwork(settings, { hostNetns: topo.worker.path });
