@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import { buildInfo, createProgram, versionText } from '@peerpods/cli';
 import { addOptions, collectFlags, resolveOptions } from '@peerpods/config';
 import { createLogger } from '@peerpods/log';
@@ -50,7 +51,12 @@ export function buildCli(options: CliOptions = {}): Command {
         stopped = resolve;
       });
       const stop = (signal: NodeJS.Signals) => {
-        if (requested) return;
+        // A second signal means "now": a start or stop that hangs (a cloud API not answering) must
+        // not make the daemon unkillable short of SIGKILL.
+        if (requested) {
+          log.warn(`received ${signal} again: exiting without finishing the clean-up`);
+          process.exit(128 + (osConstants.signals[signal] ?? 15));
+        }
         requested = signal;
         log.info(`received ${signal}`);
         daemon?.stop().then(stopped, stopped);

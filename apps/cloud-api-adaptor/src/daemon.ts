@@ -76,6 +76,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     } catch (error) {
       throw new Error(`creating the pods directory ${config.podsDir}: ${(error as Error).message}`);
     }
+    // Again, now that the socket is about to be taken: another daemon may have started meanwhile
+    // (the provider's start can take seconds), and its sandbox directories must not go.
+    await refuseIfServed(config.socketPath);
     // A daemon that crashed left its sandboxes' directories (agent sockets, apf.json with TLS keys);
     // no shim can use them now, since the sandboxes died with it.
     for (const stale of removeStaleSandboxDirs(config.podsDir)) {

@@ -147,6 +147,45 @@ test("start-up removes a crashed run's sandbox directories (their TLS keys too) 
   assert.equal((await exited)[0], 0);
 });
 
+test('a signal while the provider is still starting: the start finishes, then the daemon stops in order; a second signal exits at once', {
+  timeout: 60_000,
+}, async () => {
+  const dir = tempDir();
+  const socket = join(dir, 's');
+  const slow = startProcess([
+    'scripted',
+    '-socket',
+    socket,
+    '-pods-dir',
+    join(dir, 'p'),
+    '-scripted-start-delay',
+    '1500',
+  ]);
+  await waitFor(() => slow.output().includes('server config:'), 'the start to begin');
+  const exited = once(slow.child, 'exit');
+  slow.child.kill('SIGTERM');
+  assert.equal((await exited)[0], 0, slow.output());
+  assert.match(slow.output(), /received SIGTERM[\s\S]*server started[\s\S]*\[adaptor\] stopped/);
+  assert.ok(!existsSync(socket), 'socket removed by the orderly stop');
+
+  const stuck = startProcess([
+    'scripted',
+    '-socket',
+    socket,
+    '-pods-dir',
+    join(dir, 'p'),
+    '-scripted-start-delay',
+    '600000',
+  ]);
+  await waitFor(() => stuck.output().includes('server config:'), 'the start to begin');
+  const stuckExit = once(stuck.child, 'exit');
+  stuck.child.kill('SIGTERM');
+  await waitFor(() => stuck.output().includes('received SIGTERM'), 'the first signal to be seen');
+  stuck.child.kill('SIGTERM');
+  assert.equal((await stuckExit)[0], 143, stuck.output());
+  assert.match(stuck.output(), /received SIGTERM again: exiting without finishing the clean-up/);
+});
+
 test('an invalid option value exits non-zero with a message naming the option', {
   timeout: 30_000,
 }, async () => {
