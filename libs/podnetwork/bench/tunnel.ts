@@ -1,7 +1,10 @@
 // Pod networking benchmark, in throwaway namespaces built by the test harness (test/support):
 // (1) worker-side setup and teardown time per tunnel (the goal: their sum), and inspect apart, 20
 //     sequential tunnels, with a breakdown per netops command (every ip/tc/iptables process is timed by
-//     wrapping child_process.execFile, through which netops runs all of them);
+//     wrapping child_process.execFile, through which netops runs all of them). No other tunnel is
+//     alive then, so every setup takes the iptables fast path (one restore, no table read);
+// (1b) the same setup + teardown with one other tunnel alive on the worker (in a second pod netns):
+//     setup then reads the raw table first (iptables -S), teardown is still one restore;
 // (2) TCP throughput (a Node blaster: 64 KiB writes for ~3 s) through the full tunnel (worker + pod VM
 //     side) against the same namespaces joined directly over the bridge underlay without VXLAN.
 // Usage: npm run bench -w libs/podnetwork (root). BENCH_TUNNELS (20), BENCH_RUNS (3; 0 skips (2)),
@@ -170,7 +173,11 @@ try {
   const allMs = goalMs.map((g, i) => g + inspectMs[i]!);
   const goalP50 = quantile(goalMs, 0.5);
   rows.push(
-    [`worker setup (StartVM; ${TUNNELS} sequential tunnels)`, p50p90(setupMs), ''],
+    [
+      `worker setup (StartVM; ${TUNNELS} sequential tunnels, no other alive)`,
+      p50p90(setupMs),
+      'iptables fast path: one restore, no -S',
+    ],
     ['worker teardown (StopVM)', p50p90(teardownMs), ''],
     [
       '**worker setup + teardown** (per tunnel)',
@@ -180,6 +187,53 @@ try {
     ['worker inspect (CreateVM)', p50p90(inspectMs), 'not part of the goal'],
     ['worker inspect + setup + teardown', p50p90(allMs), 'for completeness'],
   );
+
+  // (1b) The same with one other tunnel alive on the worker, in a second pod netns: setup no longer
+  //      finds the chains empty of ours, so it reads the table before its restore.
+  checkInterrupted();
+  const pod2 = await scratch.netns();
+  await exec('ip', [
+    '-n',
+    topo.worker.name,
+    'link',
+    'add',
+    'veth2',
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'eth0',
+    'netns',
+    pod2.name,
+  ]);
+  await exec('ip', ['-n', topo.worker.name, 'link', 'set', 'veth2', 'master', 'cni0', 'up']);
+  await exec('ip', ['-n', pod2.name, 'addr', 'add', '10.244.7.6/24', 'dev', 'eth0']);
+  await exec('ip', ['-n', pod2.name, 'link', 'set', 'eth0', 'up']);
+  await exec('ip', ['-n', pod2.name, 'route', 'add', 'default', 'via', '10.244.7.1', 'dev', 'eth0']);
+  const otherSandbox = { sandboxId: 'bench-other', netnsPath: pod2.path };
+  const otherNetwork = await worker.inspect(pod2.path);
+  await worker.setup({ ...otherSandbox, instanceIps: ['198.51.100.2'], podNetwork: otherNetwork });
+  const busySetupMs: number[] = [];
+  const busyTeardownMs: number[] = [];
+  for (let i = 0; i < TUNNELS; i++) {
+    checkInterrupted();
+    const podNetwork = await worker.inspect(topo.pod.path);
+    const t1 = performance.now();
+    await worker.setup({ ...sandbox, instanceIps: ['198.51.100.2'], podNetwork });
+    const t2 = performance.now();
+    await worker.teardown({ ...sandbox, podNetwork });
+    busySetupMs.push(t2 - t1);
+    busyTeardownMs.push(performance.now() - t2);
+  }
+  await worker.teardown({ ...otherSandbox, podNetwork: otherNetwork });
+  const busyLeft = [...(await traces(topo.worker)), ...(await traces(topo.pod)), ...(await traces(pod2))];
+  if (busyLeft.length > 0) throw new Error(`teardown left: ${busyLeft.join('; ')}`);
+  const busyMs = busySetupMs.map((s, i) => s + busyTeardownMs[i]!);
+  rows.push([
+    `worker setup + teardown, one other tunnel alive (${TUNNELS} sequential)`,
+    p50p90(busyMs),
+    `setup ${p50p90(busySetupMs)} (reads the table: iptables -S + restore); teardown ${p50p90(busyTeardownMs)}`,
+  ]);
 
   // Breakdown: per phase and command label, the per-tunnel sum (median over tunnels) and count.
   for (const p of ['inspect', 'setup', 'teardown'] as const) {

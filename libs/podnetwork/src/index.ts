@@ -12,4 +12,5 @@ export {
   WORKER_TUNNEL_NAME,
 } from './vxlan-worker-network';
 export { StubWorkerNetwork, type TunnelSettings, type WorkerNetwork } from './worker-network';
+export { LINK_GROUP_MARKER, linkGroup } from './worker-tunnel';
 export const VXLAN_MIN_ID = 555000;

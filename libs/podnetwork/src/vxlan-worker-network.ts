@@ -3,11 +3,13 @@ import type { PodNeighbor, PodNetwork, PodRoute, RouteProtocol, RouteScope } fro
 import {
   type Address,
   assertNetnsExists,
+  type CommandRunner,
   deleteLink,
   detectIptables,
   getLink,
   type Iptables,
   ipBatch,
+  listFilters,
   listLinks,
   listLinksAndAddresses,
   listNeighbours,
@@ -43,6 +45,8 @@ export interface VxlanWorkerNetworkOptions {
   iptables?: () => Promise<Iptables>;
   /** Per-command timeout for netops. */
   timeoutMs?: number;
+  /** Runs every ip, tc and iptables process (default netops's runCommand): tests, logging. */
+  run?: CommandRunner;
 }
 
 /**
@@ -60,7 +64,7 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     private readonly options: VxlanWorkerNetworkOptions = {},
   ) {
     this.allocator = new VniAllocator(settings.vxlanMinId);
-    this.host = { netns: options.hostNetns, timeoutMs: options.timeoutMs };
+    this.host = { netns: options.hostNetns, timeoutMs: options.timeoutMs, run: options.run };
   }
 
   /** Indexes this process holds (inspected and not torn down). */
@@ -70,7 +74,7 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
 
   async inspect(netnsPath: string): Promise<PodNetwork> {
     await assertNetnsExists(netnsPath);
-    const pod: NetopsOptions = { netns: netnsPath, timeoutMs: this.options.timeoutMs };
+    const pod = this.podOptions(netnsPath);
 
     // Each namespace is read once (links, IPv4 routes, addresses, neighbours), all reads at once.
     const [hostRoutes, host, podRoutes, podLinksAndAddresses, podNeighbours] = await Promise.all([
@@ -148,7 +152,7 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     const what = `worker setup of vni ${vni} for sandbox ${request.sandboxId}`;
     const remote = podNetwork.dedicated ? request.instanceIps[1] : request.instanceIps[0];
     const iface = podNetwork.interface;
-    const pod: NetopsOptions = { netns: netnsPath, timeoutMs: this.options.timeoutMs };
+    const pod = this.podOptions(netnsPath);
     await step(what, 'check', async () => {
       if (remote === undefined || !isIPv4(remote)) {
         throw new Error(
@@ -189,8 +193,19 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
         try {
           await tcBatch(redirects, pod);
         } catch (error) {
-          // tc stops at the failing line; the lines before it stay applied (none named: none ran).
-          redirectLines = (failedLineOf(error) ?? 1) - 1;
+          // tc stops at the failing line; the lines before it stay applied.
+          const line = failedLineOf(error);
+          if (line === undefined) {
+            // No line named (tc timed out, was killed, or could not parse): any of the lines may have
+            // applied. A filter on the pod interface that redirects to vxlan1 is ours (vxlan1 was just
+            // created by this call, and a filter holds its target by ifindex), so its qdisc goes in
+            // the undo, before vxlan1 does; vxlan1's own goes with it.
+            const filters = await listFilters(iface, pod).catch(() => []);
+            const toTunnel = filters.some((f) => f.actions.some((a) => a.toDev === WORKER_TUNNEL_NAME));
+            redirectLines = toTunnel ? 2 : 0;
+            throw error;
+          }
+          redirectLines = line - 1;
           if (redirectLines === 0) {
             const qdiscs = await listQdiscs({ ...pod, dev: iface }).catch(() => []);
             if (qdiscs.some((q) => q.kind === 'ingress'))
@@ -218,7 +233,7 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     const { podNetwork, netnsPath } = request;
     const vni = podNetwork.vxlanId ?? this.settings.vxlanMinId + podNetwork.index;
     const what = `worker teardown of vni ${vni} for sandbox ${request.sandboxId}`;
-    const pod: NetopsOptions = { netns: netnsPath, timeoutMs: this.options.timeoutMs };
+    const pod = this.podOptions(netnsPath);
     const tunnel: WorkerTunnel = { what, vni, iface: podNetwork.interface, pod };
 
     // Two independent parts at once: the pod netns (the eth0 redirect and vxlan1) and the iptables
@@ -238,8 +253,9 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
   }
 
   /**
-   * One request from the host netns creates vxlan1 directly in the pod netns with its MTU, up, in the
-   * link group of its VNI (what lets teardown delete it without reading it first): the
+   * One request from the host netns creates vxlan1 directly in the pod netns with its MTU, up, in its
+   * marker link group (`linkGroup`, only this code sets it; what lets teardown delete it without
+   * reading it first): the
    * VXLAN's UDP socket is opened in the netns that asked (the host's), as when upstream creates it
    * there and moves it, without the move's ~15 ms of kernel waiting. The kernel refuses a VNI+port
    * already used by the host's sockets, or a vxlan1 already in the pod netns, and a failure leaves no
@@ -262,7 +278,7 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     } catch (error) {
       const [hostLinks, existing] = await Promise.all([
         listLinks(this.host).catch(() => []),
-        getLink(WORKER_TUNNEL_NAME, { netns: t.netnsPath }).catch(() => undefined),
+        getLink(WORKER_TUNNEL_NAME, this.podOptions(t.netnsPath)).catch(() => undefined),
       ]);
       const users = hostLinks.filter((l) => l.vxlan?.id === t.vni && (l.vxlan.port ?? t.port) === t.port);
       if (users.length > 0) {
@@ -272,6 +288,10 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
       if (existing !== undefined) throw explained(`${t.netnsPath} already has ${WORKER_TUNNEL_NAME}`, error);
       throw error;
     }
+  }
+
+  private podOptions(netnsPath: string): NetopsOptions {
+    return { netns: netnsPath, timeoutMs: this.options.timeoutMs, run: this.options.run };
   }
 
   private iptables(): Promise<Iptables> {

@@ -36,13 +36,17 @@ function ours(link: Link, vni: number): boolean {
 }
 
 /**
- * Removes what of the tunnel is in the pod netns. vxlan1 is created in the link group numbered by its
- * VNI, so the kernel deletes it only if it is ours (`ip link del group <vni>`), without a read first;
- * when no link is in that group, the links are read, and a vxlan1 (or a ppvxlanN) made without the
- * group by an earlier version goes if it is a vxlan with the VNI. At the same time the pod interface's
- * ingress filters are read, and its ingress qdisc deleted if the filter redirects to vxlan1, or to a
- * device that is gone when vxlan1 was just deleted (the read may come after the delete). Both
- * run to their end; the first failure is thrown. The pod netns must exist.
+ * Removes what of the tunnel is in the pod netns. vxlan1 is created in its marker link group
+ * ({@link linkGroup}), and `ip link del group <group>` deletes it without a read first. The kernel
+ * deletes every link in that group, not only ours: the group is ours because nothing else sets it.
+ * When that delete fails (`No such device`: no link in the group, e.g. one made by an earlier
+ * version; `Operation not supported`: something that cannot be deleted, like lo, was put in the
+ * group, and then nothing is deleted), the links are read, and a vxlan1 (or a ppvxlanN) with the VNI
+ * goes, whatever its group (59aec22 used the bare VNI as group, earlier versions none). At the same
+ * time the pod interface's ingress filters are read, and its ingress qdisc deleted if the filter
+ * redirects to vxlan1, or to a device that is gone once no vxlan1 of ours remains (the read may come
+ * after the delete, or a failed setup may have left the qdisc after vxlan1 went). Both run to their
+ * end; the first failure is thrown. The pod netns must exist.
  */
 export async function removePodSide(t: WorkerTunnel): Promise<void> {
   const link = step(t.what, 'delete vxlan1', () => removeLink(t));
@@ -50,8 +54,16 @@ export async function removePodSide(t: WorkerTunnel): Promise<void> {
     const targets = (await listFilters(t.iface, t.pod).catch(() => [])).flatMap((f) =>
       f.actions.map((a) => a.toDev ?? ''),
     );
+    // A target that is gone counts as ours once no vxlan1 of ours remains (the link step succeeded):
+    // our redirect to vxlan1 outlives vxlan1 as `*` (a failed setup, or vxlan1 deleted by someone
+    // else), and left there it would send the pod's traffic nowhere and block the next setup.
     const redirected =
-      targets.includes(WORKER_TUNNEL_NAME) || (targets.some(gone) && (await link.catch(() => false)));
+      targets.includes(WORKER_TUNNEL_NAME) ||
+      (targets.some(gone) &&
+        (await link.then(
+          () => true,
+          () => false,
+        )));
     if (redirected) await tcBatch([`qdisc del dev ${t.iface} ingress`], t.pod);
   });
   const results = await Promise.allSettled([redirects, link]);
@@ -67,19 +79,30 @@ function gone(toDev: string): boolean {
   return toDev === '*' || /^if\d+$/.test(toDev);
 }
 
-/** The group vxlan1 is created in: its VNI (24 bits, so a valid group number). */
+/**
+ * The bits that mark a link group as this code's. `ip link del group G` deletes every link in group G,
+ * whoever put it there, so G must be a group nothing else uses: groups are free-form numbers (0 is
+ * the default, small numbers are what people and tools pick, and 59aec22 used the bare VNI), and this
+ * one, with bits 28–30 set above the 24-bit VNI, is set only by {@link linkGroup}. ip accepts groups
+ * up to INT_MAX (0x7fffffff), which `0x70000000 | vni` stays below for any VNI < 2^24.
+ */
+export const LINK_GROUP_MARKER = 0x70000000;
+
+/** The link group vxlan1 is created in (and deleted by): {@link LINK_GROUP_MARKER} | its VNI. */
 export function linkGroup(vni: number): number {
-  return vni;
+  return LINK_GROUP_MARKER | vni;
 }
 
-/** Deletes vxlan1 if it is ours; resolves whether a link was deleted. */
+/** Deletes vxlan1 if it is ours; resolves whether a link was deleted (rejects if one may remain). */
 async function removeLink(t: WorkerTunnel): Promise<boolean> {
   try {
     // deleteLink returns once the link is gone, without the kernel's RCU wait after it.
     await deleteLink(WORKER_TUNNEL_NAME, { ...t.pod, group: linkGroup(t.vni) });
     return true;
   } catch (error) {
-    if (!(error instanceof NetopsCommandError && /No such device/.test(error.stderr))) throw error;
+    // No such device (nothing in the group), or anything else the kernel refused (EOPNOTSUPP when a
+    // link that cannot be deleted is in the group; then it deleted nothing): read and check instead.
+    if (!(error instanceof NetopsCommandError)) throw error;
   }
   const leftovers = (await listLinks(t.pod)).filter((l) => ours(l, t.vni));
   await Promise.all(leftovers.map((l) => deleteLink(l.name, t.pod)));

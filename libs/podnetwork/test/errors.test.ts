@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, test } from 'node:test';
 import { detectIptables, getLink, NetnsNotFoundError } from '@peerpods/netops';
 import { tempDir } from '@peerpods/test-support';
-import { PodNetworkError, VxlanPodVmNetwork, VxlanWorkerNetwork } from '../src/index';
+import { linkGroup, PodNetworkError, VxlanPodVmNetwork, VxlanWorkerNetwork } from '../src/index';
 import { traces } from './support/checks';
 import { buildTopology, exec, ip, leftoverNamespaces, requireRoot, Scratch } from './support/topology';
 
@@ -114,7 +114,7 @@ test('a failing step is undone: pod VM side with a bad route, worker side with a
       assert.match(
         (error as Error).message,
         new RegExp(
-          `failed at "create vxlan link": ${topo.pod.path} already has vxlan1 \\(ip -n ${topo.worker.name} -batch -: exit 1: RTNETLINK answers: File exists \\(line 1: link add vxlan1 netns ${topo.pod.name} group 555000 mtu 1450 up type vxlan id 555000`,
+          `failed at "create vxlan link": ${topo.pod.path} already has vxlan1 \\(ip -n ${topo.worker.name} -batch -: exit 1: RTNETLINK answers: File exists \\(line 1: link add vxlan1 netns ${topo.pod.name} group ${linkGroup(555000)} mtu 1450 up type vxlan id 555000`,
         ),
       );
       return true;
