@@ -41,6 +41,17 @@ export {
   type TableListing,
   targetsChain,
 } from './iptables-rules';
+export {
+  broadcastOf,
+  formatIpv4,
+  hostAddress,
+  hostCount,
+  type Ipv4Subnet,
+  overlaps,
+  parseIpv4,
+  parseIpv4Subnet,
+  subnetContaining,
+} from './ipv4';
 export type { JsonObject } from './json';
 export { type DeleteLinkOptions, deleteLink, hasDevice } from './link-delete';
 export { getLink, type Link, listLinks, type VxlanInfo } from './links';

@@ -1,4 +1,10 @@
-import { listAddresses, listRoutes, type NetopsOptions, type Route } from '@peerpods/netops';
+import {
+  listAddresses,
+  listRoutes,
+  type NetopsOptions,
+  type Route,
+  subnetContaining,
+} from '@peerpods/netops';
 
 /**
  * The namespace's primary interface, as upstream picks it: the device of the IPv4 default route with
@@ -37,10 +43,5 @@ export function withoutPrefix(cidr: string): string {
 
 /** `10.244.1.7/24` → `10.244.1.0/24`. */
 export function subnetOf(cidr: string): string {
-  const [ip = '', prefix = '32'] = cidr.split('/');
-  const bits = Number(prefix);
-  const value = ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const net = (value & mask) >>> 0;
-  return `${[24, 16, 8, 0].map((shift) => (net >>> shift) & 255).join('.')}/${bits}`;
+  return subnetContaining(cidr.includes('/') ? cidr : `${cidr}/32`).cidr;
 }

@@ -1,5 +1,13 @@
-import { ipBatch, listLinksAndAddresses, listRoutes, runIp } from '@peerpods/netops';
-import { hostAddress, type Ipv4Subnet, overlaps, subnetContaining } from './ipv4-subnet';
+import {
+  hostAddress,
+  type Ipv4Subnet,
+  ipBatch,
+  listLinksAndAddresses,
+  listRoutes,
+  overlaps,
+  runIp,
+  subnetContaining,
+} from '@peerpods/netops';
 
 /**
  * Makes sure the provider's bridge exists in the daemon's network namespace with the subnet's

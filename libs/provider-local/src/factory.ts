@@ -1,8 +1,8 @@
 import { dirname, join } from 'node:path';
 import { isSea } from 'node:sea';
 import type { OptionValues } from '@peerpods/config';
+import { parseIpv4Subnet } from '@peerpods/netops';
 import type { ProviderFactory } from '@peerpods/providers';
-import { parseIpv4Subnet } from './ipv4-subnet';
 import { LocalProvider } from './local-provider';
 import { LOCAL_OPTIONS } from './options';
 import type { PodVmBinaries } from './pod-vm-boot';

@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hostAddress, hostCount, type Ipv4Subnet } from '@peerpods/netops';
 import type { CreateInstanceRequest, Instance, Provider } from '@peerpods/providers';
 import { checkBinaries } from './binaries';
 import { ensureBridge, removeBridge } from './bridge';
 import { type InstanceRecord, writeInstanceRecord } from './instance-record';
-import { hostAddress, hostCount, type Ipv4Subnet } from './ipv4-subnet';
 import { hasPrivateMountNamespace } from './mount-namespace';
 import { bootPodVm, type PodVmBinaries } from './pod-vm-boot';
 import { createPodVmNetns, NOTHING_MADE, type PodVmNetworkParts, removePodVmNetns } from './pod-vm-netns';

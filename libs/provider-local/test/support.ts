@@ -3,7 +3,7 @@
 // are exercised end to end in tools/local-demo.
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseIpv4Subnet } from '../src/ipv4-subnet';
+import { parseIpv4Subnet } from '@peerpods/netops';
 import { LocalProvider, type LocalProviderSettings } from '../src/local-provider';
 import type { PodVmBinaries } from '../src/pod-vm-boot';
 

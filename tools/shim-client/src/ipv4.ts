@@ -1,27 +1,27 @@
-/** IPv4 arithmetic for the pod subnet: parse, format, host range, CNI-style MAC. */
+/** The pod subnet's rules (on netops' IPv4 arithmetic) and the CNI-style MAC. */
+import {
+  broadcastOf,
+  formatIpv4,
+  type Ipv4Subnet as Ipv4Range,
+  parseIpv4 as parseDottedQuad,
+  subnetContaining,
+} from '@peerpods/netops';
 
-export interface Ipv4Subnet {
-  /** Network address as an unsigned 32-bit number. */
-  readonly network: number;
-  readonly prefixLength: number;
+/** The pod subnet, with the two addresses no pod gets. */
+export interface Ipv4Subnet extends Ipv4Range {
   /** Broadcast address (the last of the subnet). */
   readonly broadcast: number;
   /** The first host address, which the bridge holds as the gateway. */
   readonly gateway: number;
-  /** `10.244.0.0/24`. */
-  readonly cidr: string;
 }
 
+export { formatIpv4 };
+
+/** `a.b.c.d` → its number; throws naming the text otherwise. */
 export function parseIpv4(text: string): number {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((part) => !/^\d{1,3}$/.test(part) || Number(part) > 255)) {
-    throw new TypeError(`not an IPv4 address: ${JSON.stringify(text)}`);
-  }
-  return parts.reduce((value, part) => value * 256 + Number(part), 0);
-}
-
-export function formatIpv4(value: number): string {
-  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join('.');
+  const value = parseDottedQuad(text);
+  if (value === undefined) throw new TypeError(`not an IPv4 address: ${JSON.stringify(text)}`);
+  return value;
 }
 
 /** `10.244.0.0/24` → the subnet; the address must be the network address, the prefix 8…30. */
@@ -33,12 +33,13 @@ export function parseSubnet(cidr: string): Ipv4Subnet {
   if (prefixLength < 8 || prefixLength > 30) {
     throw new TypeError(`subnet ${cidr}: the prefix length must be 8 to 30 (room for a gateway and pods)`);
   }
-  const size = 2 ** (32 - prefixLength);
-  const network = address - (address % size);
-  if (network !== address) {
-    throw new TypeError(`subnet ${cidr}: ${match[1]} is not the network address (${formatIpv4(network)})`);
+  const range = subnetContaining(cidr);
+  if (range.network !== address) {
+    throw new TypeError(
+      `subnet ${cidr}: ${match[1]} is not the network address (${formatIpv4(range.network)})`,
+    );
   }
-  return { network, prefixLength, broadcast: network + size - 1, gateway: network + 1, cidr };
+  return { ...range, cidr, broadcast: broadcastOf(range), gateway: range.network + 1 };
 }
 
 /** Whether `address` may be given to a pod: inside the subnet, not network, gateway or broadcast. */

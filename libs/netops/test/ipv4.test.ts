@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hostAddress, hostCount, overlaps, parseIpv4Subnet, subnetContaining } from '../src/ipv4-subnet';
+import {
+  broadcastOf,
+  formatIpv4,
+  hostAddress,
+  hostCount,
+  overlaps,
+  parseIpv4,
+  parseIpv4Subnet,
+  subnetContaining,
+} from '../src/ipv4';
 
 test('a subnet parses; typos and host bits are refused with the reason', () => {
   assert.deepEqual(parseIpv4Subnet('10.199.0.0/24'), {
@@ -33,4 +42,13 @@ test('overlap: containment either way, and disjoint neighbours', () => {
   assert.equal(overlaps(local, parseIpv4Subnet('10.199.1.0/24')), false);
   assert.deepEqual(subnetContaining('10.1.2.3/8').cidr, '10.0.0.0/8');
   assert.deepEqual(subnetContaining('192.0.2.7/32').cidr, '192.0.2.7/32');
+});
+
+test('only the plain dotted quad is an address; numbers round-trip', () => {
+  assert.equal(parseIpv4('10.244.0.1'), 0x0af40001);
+  for (const text of ['10.1', '0x0a.0.0.1', '10.244.0.256', '10.244.0.1 ', ''])
+    assert.equal(parseIpv4(text), undefined, text);
+  assert.equal(formatIpv4(0x0af40001), '10.244.0.1');
+  assert.equal(formatIpv4(0xffffffff), '255.255.255.255');
+  assert.equal(broadcastOf(parseIpv4Subnet('10.244.0.0/24')), 0x0af400ff);
 });
