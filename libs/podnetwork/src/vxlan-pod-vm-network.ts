@@ -75,20 +75,14 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
     });
     const ipt = await step(what, 'find iptables', () => (this.options.iptables ?? detectIptables)());
     const mtu = Math.min(net.mtu > 0 ? net.mtu : MAX_TUNNEL_MTU, MAX_TUNNEL_MTU);
-    const lines = [`addr add ${net.podIp} dev ${iface}`, `link set ${iface} up`];
-    if (!net.podIp.endsWith('/32')) lines.push(`route del ${subnetOf(net.podIp)} dev ${iface} proto kernel`);
-    const routes = net.routes.filter((r) => r.dev === undefined || r.dev === '' || r.dev === iface);
-    for (const route of [...routes.filter((r) => !r.gw), ...routes.filter((r) => r.gw)])
-      lines.push(routeLine(route, iface));
-    for (const n of net.neighbors) {
-      if (n.ip && n.hwAddr) lines.push(`neigh replace ${n.ip} lladdr ${n.hwAddr} dev ${iface} nud permanent`);
-    }
+    const lines = await step(what, 'plan the pod interface', async () => podInterfaceLines(net, iface));
 
     // Two independent branches at once, each run to its end: the NOTRACK rules, and the interface.
     // The interface is created from the VM's root netns directly inside the pod netns with its MAC
     // and MTU: its UDP socket opens in the root netns, as when upstream creates vxlan0 there and moves
     // it, without the move's wait in the kernel. A name already taken in the pod netns is refused by
-    // the kernel (EEXIST), and then nothing of someone else's is undone.
+    // the kernel (EEXIST). A failure undoes only what this call made: rules it added (a restarted
+    // forwarder finds its predecessor's in place and must not remove them), the interface it created.
     let created = false;
     const [rules, link] = await Promise.allSettled([
       step(what, 'add iptables NOTRACK rules', () => addNotrackRules(ipt, { remote, vni, port }, this.root)),
@@ -99,18 +93,29 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
               `link add ${iface} netns ${netnsMoveRef(podNamespacePath)} address ${net.podHwAddr} mtu ${mtu} type vxlan id ${vni} remote ${remote} dstport ${port}`,
             ],
             this.root,
-          ).catch((error: unknown) => {
-            if (!/File exists/.test(String(error))) throw error;
-            throw new Error(`${podNamespacePath} already has ${iface} (${(error as Error).message})`);
-          }),
+          ).then(
+            () => {
+              created = true;
+            },
+            async (error: unknown) => {
+              if (/File exists/.test(String(error))) {
+                throw new Error(`${podNamespacePath} already has ${iface} (${(error as Error).message})`);
+              }
+              // ip killed (time-out) after the kernel made it: ours only if it is a vxlan of our VNI.
+              const maybe = await getLink(iface, pod).catch(() => undefined);
+              created = maybe?.kind === 'vxlan' && maybe.vxlan?.id === vni;
+              throw error;
+            },
+          ),
         );
-        created = true;
         await step(what, 'configure the pod interface', () => ipBatch(lines, pod));
       })(),
     ]);
     if (rules.status === 'rejected' || link.status === 'rejected') {
       if (created) await ipBatch([`link del ${iface}`], pod).catch(() => {});
-      await removeNotrackRules(ipt, vni, this.root).catch(() => {});
+      if (rules.status === 'fulfilled' && rules.value) {
+        await removeNotrackRules(ipt, vni, this.root).catch(() => {});
+      }
       throw rules.status === 'rejected' ? rules.reason : (link as PromiseRejectedResult).reason;
     }
     this.active = { podNetns: podNamespacePath, iface, vni };
@@ -151,6 +156,19 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
       await new Promise((r) => setTimeout(r, this.options.waitTickMs ?? 1000));
     }
   }
+}
+
+/** The pod-netns batch that gives the new interface the pod's address, routes and neighbours. */
+function podInterfaceLines(net: PodNetwork, iface: string): string[] {
+  const lines = [`addr add ${net.podIp} dev ${iface}`, `link set ${iface} up`];
+  if (!net.podIp.endsWith('/32')) lines.push(`route del ${subnetOf(net.podIp)} dev ${iface} proto kernel`);
+  const routes = net.routes.filter((r) => r.dev === undefined || r.dev === '' || r.dev === iface);
+  for (const route of [...routes.filter((r) => !r.gw), ...routes.filter((r) => r.gw)])
+    lines.push(routeLine(route, iface));
+  for (const n of net.neighbors) {
+    if (n.ip && n.hwAddr) lines.push(`neigh replace ${n.ip} lladdr ${n.hwAddr} dev ${iface} nud permanent`);
+  }
+  return lines;
 }
 
 function routeLine(route: PodRoute, iface: string): string {

@@ -186,6 +186,26 @@ test("pod VM side: an interface of the pod's name already in the pod netns fails
   assert.deepEqual(await traces(topo.vm), [], 'the NOTRACK rules added at the same time are undone');
 });
 
+test('pod VM side: a restarted forwarder setting up a live tunnel again fails and leaves it (and its rules) as they were', async () => {
+  const topo = await buildTopology(scratch);
+  const worker = new VxlanWorkerNetwork(settings, { hostNetns: topo.worker.path });
+  const podNetwork = await worker.inspect(topo.pod.path);
+  const vmPod = { name: topo.vmPodName, path: `/run/netns/${topo.vmPodName}` };
+  const options = { rootNetns: topo.vm.path, waitTimeoutMs: 1000, waitTickMs: 100 };
+  const first = new VxlanPodVmNetwork(options);
+  await first.setup({ podNetwork, podNamespacePath: vmPod.path });
+  const before = [await traces(topo.vm), await traces(vmPod)];
+  assert.notDeepEqual(before[0], []);
+  await assert.rejects(
+    new VxlanPodVmNetwork(options).setup({ podNetwork, podNamespacePath: vmPod.path }),
+    new RegExp(`failed at "create vxlan link": ${vmPod.path} already has ${podNetwork.interface}`),
+  );
+  assert.deepEqual([await traces(topo.vm), await traces(vmPod)], before);
+  await first.teardown();
+  assert.deepEqual(await traces(topo.vm), []);
+  await worker.teardown({ sandboxId: 'x', netnsPath: topo.pod.path, podNetwork });
+});
+
 test('a second setup of a working tunnel fails and leaves the tunnel working', async () => {
   const topo = await buildTopology(scratch);
   const worker = new VxlanWorkerNetwork(settings, { hostNetns: topo.worker.path });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { deleteNetns, ipBatch, NetopsCommandError, namedNetnsPath, runIp } from '@peerpods/netops';
+import { deleteNetns, getLink, ipBatch, NetopsCommandError, namedNetnsPath, runIp } from '@peerpods/netops';
 import type { InstanceRecord } from './instance-record';
 
 /** What of a pod VM's network exists, so clean-up removes only what this provider made. */
@@ -55,10 +55,16 @@ export async function createPodVmNetns(
         { netns: batch.netns },
       );
     } catch (error) {
-      // ip applied every line before the failing one.
-      const applied =
-        error instanceof NetopsCommandError && error.failedLine ? error.failedLine.number - 1 : 0;
-      for (const [, part] of batch.lines.slice(0, applied)) if (part) made[part] = true;
+      if (error instanceof NetopsCommandError && error.failedLine) {
+        // ip applied every line before the failing one.
+        for (const [, part] of batch.lines.slice(0, error.failedLine.number - 1)) if (part) made[part] = true;
+      } else {
+        // No line named (ip killed by its time-out, say): look. The names were free before, so what
+        // exists now is ours.
+        made.vmNetns ||= existsSync(namedNetnsPath(record.name));
+        made.podNetns ||= existsSync(namedNetnsPath(record.podNetns));
+        made.veth ||= (await getLink(record.veth, { netns: hostNetns }).catch(() => undefined)) !== undefined;
+      }
       throw error;
     }
     for (const [, part] of batch.lines) if (part) made[part] = true;

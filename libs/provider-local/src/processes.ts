@@ -142,10 +142,14 @@ export async function stopChildren(
       }),
   );
   for (const child of running) child.kill(first);
-  const all = Promise.all(exited);
+  let giveUp: (() => void) | undefined;
   const timer = setTimeout(() => {
     for (const child of running) child.kill('SIGKILL');
+    // SIGKILL cannot be ignored; the bound only covers a process stuck in the kernel (state D).
+    setTimeout(() => giveUp?.(), KILLED_WAIT_MS).unref();
   }, graceMs);
-  await all;
+  await Promise.race([Promise.all(exited), new Promise<void>((resolve) => (giveUp = resolve))]);
   clearTimeout(timer);
 }
+
+const KILLED_WAIT_MS = 5000;

@@ -29,15 +29,24 @@ export async function claimStateDir(stateDir: string): Promise<void> {
     new Error(
       `local state directory ${stateDir} is in use by process ${owner}; stop it, or give this daemon its own with -local-state-dir (if that process is not a cloud-api-adaptor, remove ${file})`,
     );
-  const owner = await readOwner(file);
-  if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw refuse(owner);
-  // Write then rename, then read back: of two daemons starting at once, the last rename wins and
-  // the other sees a live owner that is not itself.
-  const temp = `${file}.${process.pid}`;
-  await writeFile(temp, `${process.pid}\n`, { mode: 0o600 });
-  await rename(temp, file);
-  const winner = await readOwner(file);
-  if (winner !== process.pid && winner !== undefined && isAlive(winner)) throw refuse(winner);
+  // Created exclusively, so of two daemons starting at once exactly one gets it. A file whose
+  // process is gone (a crash) is moved aside atomically, so only one contender removes it.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(file, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw error;
+    }
+    const owner = await readOwner(file);
+    if (owner === process.pid) return;
+    if (owner !== undefined && isAlive(owner)) throw refuse(owner);
+    const aside = `${file}.stale-${process.pid}`;
+    await rename(file, aside).then(
+      () => rm(aside, { force: true }),
+      () => {},
+    );
+  }
 }
 
 export async function releaseStateDir(stateDir: string): Promise<void> {

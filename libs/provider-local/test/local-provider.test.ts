@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parseIpv4Subnet } from '@peerpods/netops';
 import type { CreateInstanceRequest } from '@peerpods/providers';
 import { removeNetns, requireRoot, tempDir, throwawayNetns, waitFor } from '@peerpods/test-support';
 import type { LocalProvider } from '../src/local-provider';
@@ -294,6 +295,24 @@ test('bad configuration: a clashing subnet, a busy state directory, a missing pr
     startProvider({ stateDir: busy, netns: daemon.path, binaries }),
     /local state directory .*busy is in use by process 1; stop it, or give this daemon its own with -local-state-dir/,
   );
+
+  // The claim of a daemon that is gone (its PID no longer runs) is taken over.
+  const dead = join(dir, 'dead');
+  mkdirSync(dead);
+  writeFileSync(join(dead, '.peerpods-local-state'), '');
+  const gone = execFileSync('sh', ['-c', 'sh -c "exit 0" & echo $!'], { encoding: 'utf8' }).trim();
+  await waitFor(() => !existsSync(`/proc/${gone}`), 'the short-lived process to be gone');
+  writeFileSync(join(dead, '.owner'), `${gone}\n`);
+  // (another subnet: this namespace routes the default one elsewhere, see above)
+  const taker = await startProvider({
+    stateDir: dead,
+    netns: daemon.path,
+    binaries,
+    subnet: parseIpv4Subnet('10.198.0.0/24'),
+  });
+  assert.equal(readFileSync(join(dead, '.owner'), 'utf8'), `${process.pid}\n`);
+  await taker.teardown();
+  assert.equal(existsSync(join(dead, '.owner')), false, 'the claim is given up at teardown');
 
   // A directory with other things in it would be swept: refused, and left as it was.
   const foreign = join(dir, 'foreign');
