@@ -10,6 +10,7 @@ import { COMMON_OPTIONS } from './common-options';
 import { type RunningDaemon, startDaemon } from './daemon';
 import { daemonConfig } from './daemon-config';
 import { builtInProviders } from './providers';
+import { SignalGate } from './signal-gate';
 
 export interface CliOptions {
   registry?: ProviderRegistry;
@@ -45,19 +46,18 @@ export function buildCli(options: CliOptions = {}): Command {
       // Listening for signals before the start: one that arrives while the socket is being set up
       // (the "server started" line is out) must still stop the daemon in order, not kill it.
       let daemon: RunningDaemon | undefined;
-      let requested: NodeJS.Signals | undefined;
+      const gate = new SignalGate();
       let stopped!: () => void;
       const done = new Promise<void>((resolve) => {
         stopped = resolve;
       });
       const stop = (signal: NodeJS.Signals) => {
-        // A second signal means "now": a start or stop that hangs (a cloud API not answering) must
-        // not make the daemon unkillable short of SIGKILL.
-        if (requested) {
+        const decision = gate.decide(performance.now());
+        if (decision === 'ignore') return;
+        if (decision === 'exit') {
           log.warn(`received ${signal} again: exiting without finishing the clean-up`);
           process.exit(128 + (osConstants.signals[signal] ?? 15));
         }
-        requested = signal;
         log.info(`received ${signal}`);
         daemon?.stop().then(stopped, stopped);
       };
@@ -71,7 +71,7 @@ export function buildCli(options: CliOptions = {}): Command {
         throw error;
       }
       options.onStarted?.(daemon);
-      if (requested) daemon.stop().then(stopped, stopped);
+      if (gate.requested) daemon.stop().then(stopped, stopped);
       await done;
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
