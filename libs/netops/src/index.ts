@@ -72,6 +72,7 @@ export {
   deleteNetns,
   type HostOptions,
   listNetns,
+  netnsPids,
 } from './netns-admin';
 export type { NetopsOptions } from './options';
 export { type ListRoutesOptions, listRoutes, type Route } from './routes';

@@ -31,6 +31,22 @@ export async function deleteNetns(name: string, options: DeleteNetnsOptions = {}
   return true;
 }
 
+/**
+ * PIDs of the processes in a named namespace (`ip netns pids NAME`): what must stop before the
+ * namespace can really go. None when there is no such namespace.
+ */
+export async function netnsPids(name: string, options: HostOptions = {}): Promise<number[]> {
+  checkName(name);
+  if (!(await fileExists(namedNetnsPath(name)))) return [];
+  const { stdout } = await (options.run ?? runCommand)('ip', ['netns', 'pids', name], {
+    timeoutMs: options.timeoutMs,
+  }).catch(() => ({ stdout: '' }));
+  return stdout
+    .split('\n')
+    .filter((line) => /^\d+$/.test(line.trim()))
+    .map(Number);
+}
+
 /** Names of the named namespaces (`ip netns list`). */
 export async function listNetns(options: HostOptions = {}): Promise<string[]> {
   const entries = await iproute2Json('ip', ['netns', 'list'], options);

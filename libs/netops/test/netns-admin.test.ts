@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
-import { createNetns, deleteNetns, listNetns, netnsExists } from '../src/index';
+import { createNetns, deleteNetns, listNetns, netnsExists, netnsPids } from '../src/index';
 import { leftoverNamespaces, requireRoot, Scratch } from './support/scratch';
 
 describe('named namespaces', () => {
@@ -25,6 +26,16 @@ describe('named namespaces', () => {
     } finally {
       await cleanup();
     }
+  });
+
+  test('netnsPids lists the processes inside a namespace; none for a missing one', async () => {
+    requireRoot();
+    const ns = await scratch.netns();
+    await scratch.sleeperPath(ns);
+    const pids = await netnsPids(ns.name);
+    assert.equal(pids.length, 1);
+    assert.match(readFileSync(`/proc/${pids[0]}/cmdline`, 'utf8'), /^sleep\0/);
+    assert.deepEqual(await netnsPids(`${ns.name}-missing`), []);
   });
 
   test('invalid names are refused before anything runs', async () => {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hostAddress, hostCount, type Ipv4Subnet } from '@peerpods/netops';
+import { hostAddress, hostCount, type Ipv4Subnet, netnsPids } from '@peerpods/netops';
 import type { CreateInstanceRequest, Instance, Provider } from '@peerpods/providers';
 import { checkBinaries } from './binaries';
 import { ensureBridge, removeBridge } from './bridge';
@@ -9,7 +9,7 @@ import { type InstanceRecord, writeInstanceRecord } from './instance-record';
 import { hasPrivateMountNamespace } from './mount-namespace';
 import { bootPodVm, type PodVmBinaries } from './pod-vm-boot';
 import { createPodVmNetns, NOTHING_MADE, type PodVmNetworkParts, removePodVmNetns } from './pod-vm-netns';
-import { netnsPids, stopChildren, stopProcesses } from './processes';
+import { stopChildren, stopProcesses } from './processes';
 import { claimStateDir, releaseStateDir } from './state-dir-lock';
 import { sweepLeftovers } from './sweep';
 

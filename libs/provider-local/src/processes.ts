@@ -62,24 +62,6 @@ export function runInNetns(
   });
 }
 
-/** PIDs of every process in a named network namespace (`ip netns pids`); none when it does not exist. */
-export function netnsPids(netns: string): Promise<number[]> {
-  return new Promise((resolve) => {
-    execFile('ip', ['netns', 'pids', netns], { encoding: 'utf8' }, (error, stdout) => {
-      if (error) {
-        resolve([]);
-        return;
-      }
-      resolve(
-        stdout
-          .split('\n')
-          .filter((line) => /^\d+$/.test(line.trim()))
-          .map(Number),
-      );
-    });
-  });
-}
-
 /** Running, or stopped; a zombie counts as gone (its parent may never reap it). */
 export function isAlive(pid: number): boolean {
   try {

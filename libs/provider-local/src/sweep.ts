@@ -1,8 +1,9 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { netnsPids } from '@peerpods/netops';
 import { type InstanceRecord, RECORD_FILE, readInstanceRecords } from './instance-record';
 import { ALL_MADE, removePodVmNetns } from './pod-vm-netns';
-import { netnsPids, stopProcesses } from './processes';
+import { stopProcesses } from './processes';
 
 export interface SweptInstance {
   name: string;

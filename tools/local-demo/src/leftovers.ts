@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { listLinks, listNetns } from '@peerpods/netops';
 import type { AdaptorPaths } from './adaptor-process';
-import type { WorkerNode } from './worker-node';
+import { removeNamespace, type WorkerNode } from './worker-node';
 
 const exec = promisify(execFile);
 
@@ -91,14 +91,6 @@ export async function removeLeftovers(scope: LeftoverScope): Promise<void> {
   }
   for (const name of await listNetns()) {
     if (!scope.namespacePrefixes.some((prefix) => name.startsWith(prefix))) continue;
-    const { stdout } = await exec('ip', ['netns', 'pids', name]).catch(() => ({ stdout: '' }));
-    for (const pid of stdout.split('\n').filter((line) => /^\d+$/.test(line))) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-    await exec('ip', ['netns', 'del', name]).catch(() => {});
+    await removeNamespace(name).catch(() => {});
   }
 }

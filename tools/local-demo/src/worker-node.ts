@@ -1,8 +1,4 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { deleteNetns, ipBatch, namedNetnsPath } from '@peerpods/netops';
-
-const exec = promisify(execFile);
+import { createNetns, deleteNetns, ipBatch, netnsPids } from '@peerpods/netops';
 
 /** The worker node's "uplink" address: a documentation range, on a cable that leads nowhere. */
 export const WORKER_NODE_IP = '192.0.2.1';
@@ -21,8 +17,7 @@ export interface WorkerNode {
  * can leave: everything the demo does stays inside namespaces it made.
  */
 export async function createWorkerNode(name: string): Promise<WorkerNode> {
-  await exec('ip', ['netns', 'add', name]);
-  const path = namedNetnsPath(name);
+  const path = await createNetns(name);
   try {
     await ipBatch(
       [
@@ -43,14 +38,18 @@ export async function createWorkerNode(name: string): Promise<WorkerNode> {
 }
 
 /** Kills whatever still runs in the worker namespace, then deletes it; fine when it is gone. */
-export async function removeWorkerNode(node: WorkerNode): Promise<void> {
-  const { stdout } = await exec('ip', ['netns', 'pids', node.name]).catch(() => ({ stdout: '' }));
-  for (const pid of stdout.split('\n').filter((line) => /^\d+$/.test(line))) {
+export function removeWorkerNode(node: WorkerNode): Promise<void> {
+  return removeNamespace(node.name);
+}
+
+/** SIGKILL to every process in a named namespace, then the namespace; fine when it is gone. */
+export async function removeNamespace(name: string): Promise<void> {
+  for (const pid of await netnsPids(name)) {
     try {
-      process.kill(Number(pid), 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // Gone already.
     }
   }
-  await deleteNetns(node.name, { ifExists: true });
+  await deleteNetns(name, { ifExists: true });
 }
