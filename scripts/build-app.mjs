@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles one app (the current directory) into a single CommonJS file for Node 20.
+// Bundles one app (the current directory) into a single CommonJS file for the pinned Node runtime.
 // Usage, from an app's folder: node ../../scripts/build-app.mjs
 // Output: dist/<binary>.cjs, where <binary> is package.json "peerpods.binary" (or the unscoped name).
 import { execFileSync } from 'node:child_process';
@@ -30,7 +30,7 @@ const result = await build({
   outfile: `dist/${binary}.cjs`,
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node26',
   format: 'cjs',
   // The SEA runs one CommonJS file; everything but node built-ins must be inside it.
   packages: 'bundle',
@@ -38,6 +38,10 @@ const result = await build({
   // debug's optional colour probe; not wanted in daemons and not bundleable as a real module.
   alias: { 'supports-color': 'node:os' },
   legalComments: 'none',
+  // Smaller bundle and code cache (each binary must stay under 120 MB); names kept for stack traces.
+  minify: true,
+  keepNames: true,
+  sourcemap: false,
   logLevel: 'warning',
   metafile: true,
 });

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { makeDirectorySync } from '@peerpods/dirs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Logger } from '@peerpods/log';
 import { agent, oci } from '@peerpods/protocols';
 import type { ForwardInterceptor } from '@peerpods/ttrpc';
@@ -25,7 +24,7 @@ export function createContainerInterceptor(podNamespace: string, log: Logger): F
     for (const mount of request.OCI.Mounts) {
       if (isBindMount(mount) && mount.source.startsWith('/') && !existsSync(mount.source)) {
         try {
-          makeDirectorySync(mount.source);
+          mkdirSync(mount.source, { recursive: true });
         } catch (error) {
           // Upstream returns any interceptor failure as code 2 (UNKNOWN), not as the errno's status.
           throw new Error(`creating bind mount source ${mount.source}: ${(error as Error).message}`);

@@ -149,7 +149,7 @@ describe('forwarding', () => {
     const before = testAgent.calls.length;
     const request = agent.CreateContainerRequest.fromPartial({
       containerId: 'c2',
-      // Node 20's recursive mkdir would loop forever on this path, blocking the whole forwarder.
+      // Node 20's recursive mkdir looped forever on such a path, blocking the whole forwarder.
       OCI: {
         Mounts: [{ destination: '/x', source: '/proc/peerpods-no-such/x', type: 'bind', options: ['rbind'] }],
       },

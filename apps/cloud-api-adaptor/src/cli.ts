@@ -7,7 +7,7 @@ import type { ProviderRegistry } from '@peerpods/providers';
 import type { Command } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { COMMON_OPTIONS } from './common-options';
-import { type RunningDaemon, startDaemon } from './daemon';
+import type { RunningDaemon } from './daemon';
 import { daemonConfig } from './daemon-config';
 import { builtInProviders } from './providers';
 import { SignalGate } from './signal-gate';
@@ -64,6 +64,8 @@ export function buildCli(options: CliOptions = {}): Command {
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
       try {
+        // Loaded here, not at the top: --help and --version never pay for the daemon's modules.
+        const { startDaemon } = await import('./daemon');
         daemon = await startDaemon({ config, factory, values, log, network: options.network });
       } catch (error) {
         process.off('SIGTERM', stop);

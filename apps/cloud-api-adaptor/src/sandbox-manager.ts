@@ -1,7 +1,6 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serializeApfConfig } from '@peerpods/apf-config';
-import { makeDirectorySync } from '@peerpods/dirs';
 import { encodeInitdataAnnotation } from '@peerpods/initdata';
 import type { Logger } from '@peerpods/log';
 import type { WorkerNetwork } from '@peerpods/podnetwork';
@@ -112,7 +111,7 @@ export class SandboxManager {
         podName: sandbox.podName,
         ...(await this.deps.tls?.apfFields(sandbox.instanceName)),
       });
-      makeDirectorySync(dir, { mode: 0o700 });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       // Upstream writes this 0666 "for debugging"; it holds the VM's TLS private key, so owner-only here.
       writeFileSync(join(dir, 'apf.json'), apfJson, { mode: 0o600 });
       sandbox.userData = cloudConfig(this.userDataFiles(apfJson, parsed.initdata));

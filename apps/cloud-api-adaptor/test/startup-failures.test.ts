@@ -43,7 +43,7 @@ test('a pods dir that cannot be made: the start fails naming it and the provider
     socket: join(dir, 's'),
     'pods-dir': join(dir, 'file', 'pods'),
   });
-  assert.match(error.message, /creating the pods directory .*file\/pods: EEXIST/);
+  assert.match(error.message, /creating the pods directory .*file\/pods: ENOTDIR/);
   assert.equal(state.teardowns, 1);
 });
 

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { parseApfConfig, podNetworkJson } from '@peerpods/apf-config';
 import { buildInfo, createProgram } from '@peerpods/cli';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
-import { checkHost } from './check';
-import { listTunnels } from './list';
-import { podVmDown, podVmUp, type TunnelFlags, workerDown, workerInspect, workerUp } from './tunnel-commands';
+import type { TunnelFlags } from './tunnel-commands';
+
+// Each command loads its modules when it runs, so --help and --version never pay for them.
+const apfConfig = () => import('@peerpods/apf-config');
+const tunnels = () => import('./tunnel-commands');
 
 function integer(name: string, min: number, max: number) {
   return (text: string): number => {
@@ -40,7 +41,7 @@ const print = (value: unknown): void => {
 
 async function readApf(path: string) {
   try {
-    return parseApfConfig(await readFile(path, 'utf8'), path);
+    return (await apfConfig()).parseApfConfig(await readFile(path, 'utf8'), path);
   } catch (error) {
     throw new Error(
       (error as Error).message.startsWith(path)
@@ -68,7 +69,7 @@ export function buildCli(): Command {
         'print the pod-network object cloud-api-adaptor would put into apf.json for this namespace',
       ),
   ).action(async (netns: string, flags: TunnelFlags) =>
-    print(podNetworkJson(await workerInspect(netns, flags))),
+    print((await apfConfig()).podNetworkJson(await (await tunnels()).workerInspect(netns, flags))),
   );
 
   const worker = program.command('worker').description('the worker-node side of a tunnel');
@@ -81,7 +82,11 @@ export function buildCli(): Command {
         'inspect the pod netns and build the worker side; prints the pod-network object for `podvm up`',
       ),
   ).action(async (netns: string, flags: TunnelFlags & { remote: string }) =>
-    print(podNetworkJson(await workerUp(netns, flags.remote.split(','), flags))),
+    print(
+      (await apfConfig()).podNetworkJson(
+        await (await tunnels()).workerUp(netns, flags.remote.split(','), flags),
+      ),
+    ),
   );
   tunnelOptions(
     worker
@@ -89,7 +94,7 @@ export function buildCli(): Command {
       .argument('<netns>', 'pod network namespace path')
       .description("remove the worker side of the namespace's tunnel (idempotent)"),
   ).action(async (netns: string, flags: TunnelFlags) => {
-    process.stdout.write(`${await workerDown(netns, flags)}\n`);
+    process.stdout.write(`${await (await tunnels()).workerDown(netns, flags)}\n`);
   });
 
   const podvm = program.command('podvm').description('the pod-VM side of a tunnel');
@@ -100,7 +105,7 @@ export function buildCli(): Command {
     .option('--host-interface <name>', 'the pod VM interface for the tunnel (default: the primary one)')
     .description('recreate the pod interface in the pod namespace at the end of a VXLAN tunnel to the worker')
     .action(async (flags: { config: string; podNamespace: string; hostInterface?: string }) => {
-      await podVmUp(await readApf(flags.config), flags.podNamespace, flags.hostInterface);
+      await (await tunnels()).podVmUp(await readApf(flags.config), flags.podNamespace, flags.hostInterface);
       process.stdout.write(`pod interface up in ${flags.podNamespace}\n`);
     });
   podvm
@@ -109,14 +114,16 @@ export function buildCli(): Command {
     .option('--pod-namespace <path>', 'pod network namespace', '/run/netns/podns')
     .description('remove the pod interface and its NOTRACK rules (idempotent)')
     .action(async (flags: { config: string; podNamespace: string }) => {
-      process.stdout.write(`${await podVmDown(await readApf(flags.config), flags.podNamespace)}\n`);
+      process.stdout.write(
+        `${await (await tunnels()).podVmDown(await readApf(flags.config), flags.podNamespace)}\n`,
+      );
     });
 
   program
     .command('list')
     .description('the VXLAN tunnels on this host: namespace, link, VNI, remote, port')
     .action(async () => {
-      const rows = await listTunnels();
+      const rows = await (await import('./list')).listTunnels();
       if (rows.length === 0) process.stdout.write('no VXLAN tunnels\n');
       for (const row of rows) {
         process.stdout.write(
@@ -131,7 +138,7 @@ export function buildCli(): Command {
       'what this host is missing for tunnels: root, ip, tc, nsenter, iptables and its flavour, VXLAN support',
     )
     .action(async () => {
-      const results = await checkHost();
+      const results = await (await import('./check')).checkHost();
       for (const result of results) {
         process.stdout.write(`${result.ok ? 'ok     ' : 'MISSING'} ${result.what}: ${result.detail}\n`);
       }

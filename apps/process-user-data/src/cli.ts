@@ -1,7 +1,7 @@
 import { buildInfo, createProgram } from '@peerpods/cli';
 import { addOptions, collectFlags, type OptionValues, resolveOptions } from '@peerpods/config';
 import { TextLogger } from '@peerpods/log';
-import { MAX_USER_DATA_BYTES, type ProvisionOptions, provisionFiles } from '@peerpods/userdata';
+import type { ProvisionOptions } from '@peerpods/userdata';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { PROVISION_OPTIONS } from './options';
@@ -74,7 +74,7 @@ export function buildCli(options: CliOptions = {}): Command {
     .description(
       'fetch user-data (the cidata file, else the metadata service of the cloud the probes detect: ' +
         'Azure, AWS, GCP, Alibaba), write its allow-listed files and the files initdata derives ' +
-        `(user-data is limited to ${MAX_USER_DATA_BYTES} bytes, 1 MiB; larger is refused)`,
+        '(user-data is limited to 1048576 bytes, 1 MiB; larger is refused)',
     )
     .addOption(
       new Option('-t, --user-data-fetch-timeout <seconds>', 'how long to keep trying to fetch user-data')
@@ -93,6 +93,8 @@ export function buildCli(options: CliOptions = {}): Command {
       );
       // Go's log writes to stderr; so do these lines, in its `YYYY/MM/DD HH:MM:SS [component]` layout.
       const log = new TextLogger('userdata/provision', { write: writeErr });
+      // Loaded here, not at the top: --help and --version never pay for it.
+      const { provisionFiles } = await import('@peerpods/userdata');
       await provisionFiles({ ...provisionOptions(values, Number(timeout)), log });
     } catch (error) {
       writeErr(`process-user-data: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -4,7 +4,7 @@
  * var (set and non-empty) < flag. Defaults are upstream's real addresses and behaviour.
  */
 import type { OptionSpec } from '@peerpods/config';
-import { DEFAULT_ENDPOINTS, DEFAULT_RETRY_INTERVAL_MS } from '@peerpods/userdata';
+import { DEFAULT_ENDPOINTS, DEFAULT_RETRY_INTERVAL_MS } from '@peerpods/userdata/defaults';
 
 export const PROVISION_OPTIONS: readonly OptionSpec[] = [
   {

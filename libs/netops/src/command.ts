@@ -9,8 +9,12 @@ export interface CommandOptions {
   readonly input?: string;
   /** Kill the command (SIGKILL) after this long; default {@link DEFAULT_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
-  /** Called with the child's pid once it is spawned (to watch it through /proc while it runs). */
-  readonly onSpawn?: (pid: number) => void;
+  /**
+   * Called with the child's pid once it is spawned (to watch it through /proc while it runs). When it
+   * returns a promise, stdin is written only once that settles, so a tool reading its commands from
+   * stdin (`ip -batch -`) acts only when the watcher is ready.
+   */
+  readonly onSpawn?: (pid: number) => Promise<unknown> | undefined;
 }
 
 export interface CommandResult {
@@ -51,8 +55,9 @@ export const runCommand: CommandRunner = (file, args, options = {}) => {
     // A tool that exits early (a parse error in a batch) closes its stdin while we still write: EPIPE.
     // Its exit status and stderr say what went wrong, so the write error itself is not interesting.
     child.stdin?.on('error', () => {});
-    if (child.pid !== undefined) options.onSpawn?.(child.pid);
-    child.stdin?.end(options.input ?? '');
+    const ready = child.pid !== undefined ? options.onSpawn?.(child.pid) : undefined;
+    if (ready === undefined) child.stdin?.end(options.input ?? '');
+    else void Promise.resolve(ready).finally(() => child.stdin?.end(options.input ?? ''));
   });
 };
 

@@ -18,7 +18,7 @@ export async function runIproute2(
   args: readonly string[],
   options: NetopsOptions,
   input?: string,
-  onSpawn?: (pid: number) => void,
+  onSpawn?: (pid: number) => Promise<unknown> | undefined,
 ): Promise<CommandResult> {
   const target = await resolveNetns(options.netns);
   const command = iproute2InNetns(target, tool, args);

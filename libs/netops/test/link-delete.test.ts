@@ -158,12 +158,12 @@ describe('deleteLink', () => {
 
   test('with a custom runner (no pid to watch) it waits for the command', async () => {
     const calls: string[][] = [];
-    const run: CommandRunner = async (file, args) => {
-      calls.push([file, ...args]);
+    const run: CommandRunner = async (file, args, options) => {
+      calls.push([file, ...args, options?.input ?? '']);
       return { stdout: '', stderr: '' };
     };
     await deleteLink('vxlan1', { run });
-    assert.deepEqual(calls, [['ip', 'link', 'del', 'dev', 'vxlan1']]);
+    assert.deepEqual(calls, [['ip', '-batch', '-', 'link del dev vxlan1\n']]);
   });
 
   test('hasDevice reads /proc/net/dev', () => {

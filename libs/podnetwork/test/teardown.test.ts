@@ -52,6 +52,11 @@ function words(call: Call): string[] {
   if (rest[0] === 'ip' && rest[1] === 'netns' && rest[2] === 'exec') rest = rest.slice(4);
   else if (rest[0] === 'nsenter') rest = rest.slice(2);
   if ((rest[0] === 'ip' || rest[0] === 'tc') && rest[1] === '-n') rest = [rest[0], ...rest.slice(3)];
+  // netops sends a link delete as a one-line batch (written once its watcher is in place).
+  const line = call.input?.trim() ?? '';
+  if (rest.join(' ') === 'ip -batch -' && line.startsWith('link del ') && !line.includes('\n')) {
+    rest = ['ip', ...line.split(' ')];
+  }
   return rest;
 }
 const isRestore = (c: Call) => /iptables[\w-]*-restore$/.test(words(c)[0] ?? '');

@@ -1,9 +1,7 @@
 import { dirname, join } from 'node:path';
 import { isSea } from 'node:sea';
 import type { OptionValues } from '@peerpods/config';
-import { parseIpv4Subnet } from '@peerpods/netops';
 import type { ProviderFactory } from '@peerpods/providers';
-import { LocalProvider } from './local-provider';
 import { LOCAL_OPTIONS } from './options';
 import type { PodVmBinaries } from './pod-vm-boot';
 
@@ -15,14 +13,20 @@ export const localProviderFactory: ProviderFactory = {
   options: LOCAL_OPTIONS,
   // The user-data lands as a cidata file, read as is.
   userDataEncoding: 'raw',
-  create: (values, context) =>
-    LocalProvider.start({
+  // Loaded on create, so the daemon's --help and --version never pay for the provider's modules.
+  create: async (values, context) => {
+    const [{ LocalProvider }, { parseIpv4Subnet }] = await Promise.all([
+      import('./local-provider'),
+      import('@peerpods/netops'),
+    ]);
+    return LocalProvider.start({
       subnet: parseIpv4Subnet(text(values, 'local-subnet')),
       bridge: bridgeName(text(values, 'local-bridge')),
       stateDir: text(values, 'local-state-dir'),
       binaries: resolveBinaries(values),
       log: context.log,
-    }),
+    });
+  },
 };
 
 function text(values: OptionValues, flag: string): string {

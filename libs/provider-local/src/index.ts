@@ -1,4 +1,5 @@
+// Values here are only what the daemon needs at start-up; the provider itself is loaded on create.
 export { localProviderFactory } from './factory';
-export { LocalProvider, type LocalProviderSettings } from './local-provider';
+export type { LocalProvider, LocalProviderSettings } from './local-provider';
 export { LOCAL_OPTIONS } from './options';
-export { type PodVmBinaries, podVmPaths } from './pod-vm-boot';
+export type { PodVmBinaries } from './pod-vm-boot';

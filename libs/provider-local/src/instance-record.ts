@@ -1,6 +1,5 @@
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDirectory } from '@peerpods/dirs';
 
 /** What a pod VM consists of, written before any of it is made so a crashed daemon's successor can find it. */
 export interface InstanceRecord {
@@ -20,7 +19,7 @@ export interface InstanceRecord {
 export const RECORD_FILE = 'instance.json';
 
 export async function writeInstanceRecord(record: InstanceRecord): Promise<void> {
-  await makeDirectory(record.root, { mode: 0o700 });
+  await mkdir(record.root, { recursive: true, mode: 0o700 });
   const file = join(record.root, RECORD_FILE);
   // Atomic, so a crash never leaves a half record the sweep cannot read.
   await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });

@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDirectory } from '@peerpods/dirs';
 import { waitForBoot } from './boot-readiness';
 import type { InstanceRecord } from './instance-record';
 import { runInNetns, spawnInNetns } from './processes';
@@ -57,9 +56,9 @@ export async function bootPodVm(
     forwarder: join(paths.logDir, 'agent-protocol-forwarder.log'),
   };
   await Promise.all([
-    makeDirectory(join(record.root, 'media/cidata'), { mode: 0o700 }),
-    makeDirectory(join(record.root, 'run/kata-containers'), { mode: 0o700 }),
-    makeDirectory(paths.logDir, { mode: 0o700 }),
+    mkdir(join(record.root, 'media/cidata'), { recursive: true, mode: 0o700 }),
+    mkdir(join(record.root, 'run/kata-containers'), { recursive: true, mode: 0o700 }),
+    mkdir(paths.logDir, { recursive: true, mode: 0o700 }),
   ]);
   await writeFile(paths.userData, userData, { mode: 0o600 });
   const env = { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };

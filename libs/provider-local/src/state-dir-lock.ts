@@ -1,6 +1,5 @@
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDirectory } from '@peerpods/dirs';
 import { isAlive } from './processes';
 
 const OWNER_FILE = '.owner';
@@ -13,7 +12,7 @@ const MARKER_FILE = '.peerpods-local-state';
  * things and was not made by this provider is refused too, as the sweep would delete them.
  */
 export async function claimStateDir(stateDir: string): Promise<void> {
-  await makeDirectory(stateDir, { mode: 0o700 });
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const entries = await readdir(stateDir);
   if (entries.length > 0 && !entries.includes(MARKER_FILE)) {
     throw new Error(

@@ -85,7 +85,7 @@ describe('mutual TLS between cloud-api-adaptor and the forwarder', () => {
       maxVersion: 'TLSv1.2',
     });
     assert.equal(result.handshakeCompleted, false);
-    assert.equal(result.error?.code, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+    assert.equal(result.error?.code, 'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE');
     assertServerUntouched(count);
   });
 

@@ -114,7 +114,7 @@ describe('TLS profile on real sockets', () => {
     const errors = server.clientErrors.length;
     const result = await exchange(server.port, { ...client({ profile: other }), maxVersion: 'TLSv1.2' });
     assert.equal(result.handshakeCompleted, false);
-    assert.equal(result.error?.code, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+    assert.equal(result.error?.code, 'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE');
     assert.equal((await server.clientError(errors)).code, 'ERR_SSL_NO_SHARED_CIPHER');
   });
 

@@ -1,9 +1,8 @@
-import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { makeDirectorySync } from '@peerpods/dirs';
 
 /** Where a ttrpc connection goes: a unix socket, TCP, or TLS over TCP. */
 export type ConnectTarget =
@@ -65,7 +64,7 @@ export type ListenAddress =
 export function listen(address: ListenAddress, onConnection: (socket: Duplex) => void): Promise<net.Server> {
   let server: net.Server;
   if ('path' in address) {
-    makeDirectorySync(dirname(address.path));
+    mkdirSync(dirname(address.path), { recursive: true });
     // A socket file left by a previous run would make listen() fail with EADDRINUSE.
     if (existsSync(address.path)) rmSync(address.path, { force: true });
     server = net.createServer(onConnection);

@@ -9,7 +9,7 @@ export class RawPeer {
   closed = false;
 
   private constructor(readonly socket: net.Socket) {
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
       this.reader.push(chunk, {
         frame: (frame) => this.frames.push({ ...frame, body: Buffer.from(frame.body) }),
         oversize: () => {

@@ -8,9 +8,8 @@
  * come after the point of no return.) Staging a target twice keeps the last content, as writing it
  * twice would.
  */
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { makeDirectory } from '@peerpods/dirs';
 
 interface Staged {
   temp: string;
@@ -30,7 +29,7 @@ export class FileBatch {
 
   async stage(target: string, content: string | Uint8Array, mode: number): Promise<void> {
     const dir = dirname(target);
-    await makeDirectory(dir, { mode: 0o755 });
+    await mkdir(dir, { recursive: true, mode: 0o755 });
     const temp = join(dir, `.${basename(target)}${TEMP_MARKER}${globalThis.crypto.randomUUID()}`);
     const previous = this.staged.get(target);
     // Registered before writing, so abort() also removes a temp file whose write failed half way.

@@ -7,6 +7,7 @@ import { DEFAULT_INITDATA } from '@peerpods/initdata';
 import { type Logger, silentLogger } from '@peerpods/log';
 import { MAX_USER_DATA_BYTES, readFileUpTo } from './bounded-read';
 import type { CloudConfig } from './cloud-config';
+import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_RETRY_INTERVAL_MS } from './defaults';
 import { detectSource } from './detect';
 import { DEFAULT_ENDPOINTS, type MetadataEndpoints } from './endpoints';
 import { errorMessage, UserDataError } from './errors';
@@ -16,8 +17,7 @@ import { INITDATA_PATH, inRoot, SECRET_MODE, WRITE_FILES_ALLOWED } from './paths
 import type { ProbeOverrides } from './probes';
 import { retrieveCloudConfig } from './retrieve';
 
-export const DEFAULT_FETCH_TIMEOUT_MS = 180_000;
-export const DEFAULT_RETRY_INTERVAL_MS = 5_000;
+export { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_RETRY_INTERVAL_MS };
 export const GCP_PROBE_TIMEOUT_MS = 5_000;
 
 export interface ProvisionOptions {

@@ -1,11 +1,13 @@
-// Startup time of each single-executable binary (`--version`), against `node -e 0` measured
-// in the same run as the reference floor. Usage: npm run bench -w tools/binary-smoke
+// Startup time (`--version`) and size of each single-executable binary, against `node -e 0` of the
+// same runtime as the reference floor. Rounds interleave the reference and every binary, so a
+// machine that speeds up or slows down during the run moves them alike.
+// Usage: npm run bench -w tools/binary-smoke   (BENCH_RUNS=N, default 15)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP = 2;
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
 const binaries = [
@@ -22,30 +24,37 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function timeCommand(file: string, args: string[], cwd: string): number {
-  const samples: number[] = [];
-  for (let i = 0; i < WARMUP + RUNS; i++) {
-    const start = process.hrtime.bigint();
-    const result = spawnSync(file, args, { cwd, stdio: 'ignore' });
-    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-    if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${result.status}`);
-    if (i >= WARMUP) samples.push(elapsed);
-  }
-  return median(samples);
+function timeOnce(file: string, args: string[], cwd: string): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(file, args, { cwd, stdio: 'ignore' });
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${result.status}`);
+  return elapsed;
 }
 
 const cwd = mkdtempSync(join(tmpdir(), 'peerpods-bench-'));
 try {
-  const floor = timeCommand(process.execPath, ['-e', '0'], cwd);
-  const rows = binaries.map((name) => {
-    const ms = timeCommand(join(binDir, name), ['--version'], cwd);
-    return { name, ms, ratio: ms / floor };
-  });
-  console.log(`startup, median of ${RUNS} runs (reference: node -e 0 = ${floor.toFixed(1)} ms)\n`);
-  console.log('| binary | --version p50 | vs node -e 0 |');
-  console.log('|---|---:|---:|');
-  for (const row of rows) {
-    console.log(`| ${row.name} | ${row.ms.toFixed(1)} ms | ${row.ratio.toFixed(2)}x |`);
+  const commands: Array<[string, string, string[]]> = [
+    ['node -e 0', process.execPath, ['-e', '0']],
+    ...binaries.map((name): [string, string, string[]] => [name, join(binDir, name), ['--version']]),
+  ];
+  const samples = new Map<string, number[]>(commands.map(([name]) => [name, []]));
+  for (let round = 0; round < WARMUP + RUNS; round++) {
+    for (const [name, file, args] of commands) {
+      const ms = timeOnce(file, args, cwd);
+      if (round >= WARMUP) samples.get(name)!.push(ms);
+    }
+  }
+  const floor = median(samples.get('node -e 0')!);
+  console.log(
+    `startup, median of ${RUNS} interleaved runs, Node ${process.version} (reference: node -e 0 = ${floor.toFixed(1)} ms)\n`,
+  );
+  console.log('| binary | --version p50 | vs node -e 0 | size |');
+  console.log('|---|---:|---:|---:|');
+  for (const name of binaries) {
+    const ms = median(samples.get(name)!);
+    const megabytes = statSync(join(binDir, name)).size / 1e6;
+    console.log(`| ${name} | ${ms.toFixed(1)} ms | ${(ms / floor).toFixed(2)}x | ${megabytes.toFixed(1)} MB |`);
   }
 } finally {
   rmSync(cwd, { recursive: true, force: true });

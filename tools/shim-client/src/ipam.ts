@@ -1,6 +1,5 @@
-import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDirectory } from '@peerpods/dirs';
 import { formatIpv4, type Ipv4Subnet, isPodAddress, parseIpv4 } from './ipv4';
 
 /**
@@ -72,7 +71,7 @@ export class IpReservations {
   }
 
   private async tryReserve(address: string, owner: string): Promise<boolean> {
-    await makeDirectory(this.dir, { mode: 0o755 });
+    await mkdir(this.dir, { recursive: true, mode: 0o755 });
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(this.pathOf(address), 'wx', 0o644);

@@ -1,6 +1,5 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeDirectory } from '@peerpods/dirs';
 import type { PodNetworkHandle } from './pod-network';
 
 export const DEFAULT_STATE_DIR = '/run/peerpod-shim/sandboxes';
@@ -27,7 +26,7 @@ function stateFile(id: string, dir: string): string {
 /** Writes `<dir>/<id>.json` atomically (temporary file, then rename). */
 export async function saveSandbox(state: SandboxState, dir: string = DEFAULT_STATE_DIR): Promise<string> {
   const file = stateFile(state.id, dir);
-  await makeDirectory(dir, { mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   await rename(temporary, file);

@@ -348,12 +348,12 @@ test('CLI run: a signal while the command runs kills it, stops the sandbox, exit
     io: {
       stdout: (chunk) => {
         out += chunk;
-        if (out.includes('started')) setImmediate(() => process.emit('SIGUSR2'));
+        if (out.includes('started')) setImmediate(() => process.emit('SIGWINCH'));
       },
       stderr: () => {},
     },
     networkOps: network,
-    signals: ['SIGUSR2'],
+    signals: ['SIGWINCH'],
   });
   const result = await runCaptured(program, [
     '--socket',

@@ -1,1 +1,0 @@
-export { type MakeDirectoryOptions, makeDirectory, makeDirectorySync } from './make-directory';
