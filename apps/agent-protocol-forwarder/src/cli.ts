@@ -1,14 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { parseApfConfig } from '@peerpods/apf-config';
 import { buildInfo, createProgram } from '@peerpods/cli';
 import { createLogger } from '@peerpods/log';
-import { type PodVmNetwork, VxlanPodVmNetwork } from '@peerpods/podnetwork';
+import type { PodVmNetwork } from '@peerpods/podnetwork';
+import { notifyServiceManager } from '@peerpods/sd-notify';
 import { type Command, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
-import { type RunningForwarder, startForwarder } from './forwarder';
+import type { RunningForwarder } from './forwarder';
 import { parseListenAddress } from './listen-address';
-import { sdNotify } from './sd-notify';
-import { forwarderTlsOptions } from './tls-settings';
 
 export interface ForwarderCliOptions {
   /** The pod-VM side of pod networking; default: the real VXLAN tunnel (tests pass a no-op). */
@@ -68,6 +66,14 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
     .action(async (flags: Flags) => {
       const log = await createLogger('forwarder');
       const listen = parseListenAddress(flags.listen);
+      // Loaded here, not at the top: --help and --version never pay for these modules.
+      const [{ parseApfConfig }, { startForwarder }, { forwarderTlsOptions }, { VxlanPodVmNetwork }] =
+        await Promise.all([
+          import('@peerpods/apf-config'),
+          import('./forwarder'),
+          import('./tls-settings'),
+          import('@peerpods/podnetwork'),
+        ]);
       const apf = parseApfConfig(await readConfig(flags.config), flags.config);
       const network = options.network ?? new VxlanPodVmNetwork();
       // The pod's interface must exist before the first CreateContainer can join its namespace.
@@ -100,7 +106,7 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
           process.off('SIGTERM', stop);
           process.off('SIGINT', stop);
           log.info(`received ${signal}, stopping`);
-          sdNotify('STOPPING=1')
+          notifyServiceManager('STOPPING=1', (message) => log.warn(message))
             .then(() => forwarder.stop())
             .then(() => network.teardown())
             .then(resolve, resolve);
@@ -108,7 +114,8 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });
-      await sdNotify('READY=1', (message) => log.warn(message));
+      // From this process: upstream's units are Type=notify without NotifyAccess=all.
+      await notifyServiceManager('READY=1', (message) => log.warn(message));
       options.onStarted?.(forwarder);
       await stopped;
     });

@@ -1,11 +1,10 @@
 // The forwarder as a real process: configuration errors, sd_notify, SIGTERM.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { spawnTs } from '@peerpods/test-support';
+import { spawnTs, startNotifyListener } from '@peerpods/test-support';
 import { apfConfig, caaPki, serializeApfConfig, startTestAgent, tempDir } from './harness';
 
 const main = resolve(import.meta.dirname, 'fixtures/main.ts');
@@ -45,37 +44,23 @@ test('a missing or invalid apf.json stops the forwarder with a message naming th
   assert.match(skip.output(), /-tls-skip-verify/);
 });
 
-test('sd_notify: READY=1 once listening, STOPPING=1 on SIGTERM; exit 0', { timeout: 30_000 }, async () => {
+test("sd_notify: READY=1 once listening, STOPPING=1 on SIGTERM, both from the forwarder's own PID; exit 0", {
+  timeout: 30_000,
+}, async () => {
   const dir = tempDir();
   const pki = await caaPki();
   const config = join(dir, 'apf.json');
   writeFileSync(config, serializeApfConfig(apfConfig(pki)));
   const agentPath = join(dir, 'agent.sock');
   const agent = await startTestAgent(agentPath);
-  // Node has no unix datagram sockets: a tiny Python listener plays systemd's notify socket.
-  const notifySocket = join(dir, 'notify.sock');
-  const listener = spawn(
-    'python3',
-    [
-      '-c',
-      'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\nwhile True:\n  print(s.recv(4096).decode(),flush=True)',
-      notifySocket,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let notified = '';
-  listener.stdout!.on('data', (chunk) => {
-    notified += chunk;
-  });
+  // systemd under NotifyAccess=main (upstream's units) accepts only the main PID's messages.
+  const listener = await startNotifyListener(join(dir, 'notify.sock'));
   try {
-    while (!notified.includes('bound')) await new Promise((r) => setTimeout(r, 20));
     const forwarder = run(['-config', config, '-listen', '127.0.0.1:0', '-kata-agent-socket', agentPath], {
-      NOTIFY_SOCKET: notifySocket,
+      NOTIFY_SOCKET: listener.address,
     });
-    while (!notified.includes('READY=1')) {
-      if (forwarder.child.exitCode !== null) assert.fail(forwarder.output());
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const ready = await listener.next((m) => m.message === 'READY=1', 'READY=1');
+    assert.equal(ready.pid, forwarder.child.pid);
     assert.match(
       forwarder.output(),
       /\[forwarder\] listening on 127\.0\.0\.1:\d+ \(TLS\) for pod default\/nginx/,
@@ -83,9 +68,10 @@ test('sd_notify: READY=1 once listening, STOPPING=1 on SIGTERM; exit 0', { timeo
     const exited = once(forwarder.child, 'exit');
     forwarder.child.kill('SIGTERM');
     assert.equal((await exited)[0], 0, forwarder.output());
-    assert.match(notified, /STOPPING=1/);
+    const stopping = await listener.next((m) => m.message === 'STOPPING=1', 'STOPPING=1');
+    assert.equal(stopping.pid, forwarder.child.pid);
+    assert.doesNotMatch(forwarder.output(), /ExperimentalWarning|sd_notify/);
   } finally {
-    listener.kill();
     await agent.stop();
   }
 });

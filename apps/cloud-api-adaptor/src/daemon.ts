@@ -1,11 +1,12 @@
+import { mkdirSync } from 'node:fs';
 import type { OptionSpec, OptionValues } from '@peerpods/config';
 import { describeOptions } from '@peerpods/config';
-import { makeDirectorySync } from '@peerpods/dirs';
 import { validateGlobalInitdata } from '@peerpods/initdata';
 import type { Logger } from '@peerpods/log';
 import { VxlanWorkerNetwork, type WorkerNetwork } from '@peerpods/podnetwork';
 import { HypervisorService, PodVMInfoService } from '@peerpods/protocols';
 import type { ProviderFactory } from '@peerpods/providers';
+import { notifyServiceManager } from '@peerpods/sd-notify';
 import { TtrpcServer } from '@peerpods/ttrpc';
 import { COMMON_OPTIONS } from './common-options';
 import type { DaemonConfig } from './daemon-config';
@@ -72,7 +73,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       onPhase: options.onPhase,
     });
     try {
-      makeDirectorySync(config.podsDir, { mode: 0o700 });
+      mkdirSync(config.podsDir, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw new Error(`creating the pods directory ${config.podsDir}: ${(error as Error).message}`);
     }
@@ -96,6 +97,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     throw error;
   }
   adaptor.info(`server started, listening on ${config.socketPath}`);
+  const warn = (message: string) => adaptor.warn(message);
+  // Ready once shims can connect, as a Type=notify unit expects; sent from this process.
+  await notifyServiceManager('READY=1', warn);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -103,6 +107,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     stop: () => {
       stopping ??= (async () => {
         adaptor.info(`stopping: ${sandboxes.size} sandbox(es) to clean up`);
+        await notifyServiceManager('STOPPING=1', warn);
         const closing = server.shutdown(5000);
         await sandboxes.stopAll();
         await closing;

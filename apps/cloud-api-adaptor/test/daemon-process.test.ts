@@ -6,7 +6,7 @@ import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { HypervisorService, hypervisor } from '@peerpods/protocols';
-import { spawnTs, waitFor } from '@peerpods/test-support';
+import { spawnTs, startNotifyListener, waitFor } from '@peerpods/test-support';
 import { createServiceClient, TtrpcClient } from '@peerpods/ttrpc';
 import { SIGNAL_ECHO_MS } from '../src/signal-gate';
 import { freePort, POD_ANNOTATIONS, sandboxId, tempDir } from './harness';
@@ -237,4 +237,34 @@ test('-log-format json writes structured lines', { timeout: 30_000 }, async () =
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   assert.equal((await exited)[0], 0);
+});
+
+test("sd_notify: READY=1 once the hypervisor socket serves, STOPPING=1 on SIGTERM, from the daemon's own PID", {
+  timeout: 30_000,
+}, async () => {
+  const dir = tempDir();
+  const socket = join(dir, 'hypervisor.sock');
+  // An abstract socket, as systemd's own is: NotifyAccess=main accepts only the main PID's messages.
+  const listener = await startNotifyListener(`@peerpods-caa-test-${process.pid}`);
+  const { child, output } = startProcess(['scripted', '-socket', socket, '-pods-dir', join(dir, 'pods')], {
+    NOTIFY_SOCKET: listener.address,
+  });
+  try {
+    const ready = await listener.next((m) => m.message === 'READY=1', 'READY=1');
+    assert.equal(ready.pid, child.pid);
+    // Ready means serving: a shim connecting now gets an answer.
+    assert.equal(
+      await hypervisorCall(socket, async (c) => (await c.version({ version: '' })).version),
+      '0.0.0',
+    );
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    assert.equal((await exited)[0], 0, output());
+    const stopping = await listener.next((m) => m.message === 'STOPPING=1', 'STOPPING=1');
+    assert.equal(stopping.pid, child.pid);
+    assert.doesNotMatch(output(), /ExperimentalWarning|sd_notify/);
+  } finally {
+    // A failed assertion must not leave the daemon running (the test would never end).
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 });
