@@ -1,6 +1,6 @@
 import type { ApfConfig, PodNeighbor, PodNetwork, PodRoute } from './apf-config';
 
-type Json = string | number | boolean | Json[] | { [key: string]: Json };
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 // Go's encoding/json `omitempty`: dropped when "", 0, false or an empty list.
 function put(target: Record<string, Json>, key: string, value: Json | undefined, omitEmpty: boolean): void {
@@ -13,10 +13,12 @@ function put(target: Record<string, Json>, key: string, value: Json | undefined,
   target[key] = value;
 }
 
+// Upstream's dst and gw (and a neighbour's ip) are netip values: structs, which omitempty never
+// drops, marshalled as text: "" when unset.
 function route(r: PodRoute): Record<string, Json> {
   const out: Record<string, Json> = {};
-  put(out, 'dst', r.dst, true);
-  put(out, 'gw', r.gw, true);
+  put(out, 'dst', r.dst ?? '', false);
+  put(out, 'gw', r.gw ?? '', false);
   put(out, 'dev', r.dev, true);
   put(out, 'protocol', r.protocol, true);
   put(out, 'scope', r.scope, true);
@@ -25,7 +27,7 @@ function route(r: PodRoute): Record<string, Json> {
 
 function neighbor(n: PodNeighbor): Record<string, Json> {
   const out: Record<string, Json> = {};
-  put(out, 'ip', n.ip, true);
+  put(out, 'ip', n.ip ?? '', false);
   put(out, 'hw-addr', n.hwAddr, true);
   put(out, 'dev', n.dev, true);
   put(out, 'state', n.state, true);
@@ -39,8 +41,9 @@ export function podNetworkJson(network: PodNetwork): Record<string, Json> {
   put(out, 'interface', network.interface, false);
   put(out, 'worker-node-ip', network.workerNodeIp, false);
   put(out, 'tunnel-type', network.tunnelType, false);
-  put(out, 'routes', network.routes.map(route), false);
-  put(out, 'neighbors', network.neighbors.map(neighbor), false);
+  // Go marshals a nil slice (nothing was appended) as null, not [].
+  put(out, 'routes', network.routes.length > 0 ? network.routes.map(route) : null, false);
+  put(out, 'neighbors', network.neighbors.length > 0 ? network.neighbors.map(neighbor) : null, false);
   put(out, 'mtu', network.mtu, false);
   put(out, 'index', network.index, false);
   put(out, 'vxlan-port', network.vxlanPort, true);

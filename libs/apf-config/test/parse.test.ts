@@ -35,9 +35,14 @@ describe('parseApfConfig', () => {
     assert.equal(parseApfConfig(text).podName, 'nginx');
   });
 
-  test('Go’s null slices are accepted', () => {
-    const text = golden('flannel-plain.json').replace('"neighbors": []', '"neighbors": null');
+  test('Go’s null slices and empty lists are both accepted', () => {
+    const text = golden('flannel-plain.json');
+    assert.match(text, /"neighbors": null/);
     assert.deepEqual(parseApfConfig(text).podNetwork.neighbors, []);
+    assert.deepEqual(
+      parseApfConfig(text.replace('"neighbors": null', '"neighbors": []')).podNetwork.neighbors,
+      [],
+    );
   });
 
   test('errors name the field that is wrong', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ApfConfig, serializeApfConfig } from '../src/index';
+import { type ApfConfig, parseApfConfig, serializeApfConfig } from '../src/index';
 
 const base: ApfConfig = {
   podNetwork: {
@@ -50,7 +50,7 @@ test('field names and order are upstream’s; 4-space indent; no trailing newlin
   ]);
 });
 
-test('omitempty where upstream has it: empty route fields, vxlan port/id, TLS fields', () => {
+test('omitempty where upstream has it: empty route strings, vxlan port/id, TLS fields; dst and gw always', () => {
   const text = serializeApfConfig({
     ...base,
     podNetwork: { ...base.podNetwork, routes: [{ dst: '', gw: '', dev: 'eth0' }], vxlanPort: 0, vxlanId: 0 },
@@ -58,7 +58,8 @@ test('omitempty where upstream has it: empty route fields, vxlan port/id, TLS fi
     tlsCipherSuites: [],
   });
   const parsed = JSON.parse(text);
-  assert.deepEqual(parsed['pod-network'].routes, [{ dev: 'eth0' }]);
+  // dst and gw are netip values upstream: omitempty never drops a struct, and its zero value is "".
+  assert.deepEqual(parsed['pod-network'].routes, [{ dst: '', gw: '', dev: 'eth0' }]);
   assert.equal('vxlan-port' in parsed['pod-network'], false);
   assert.equal('tls-server-cert' in parsed, false);
   assert.equal('tls-cipher-suites' in parsed, false);
@@ -69,4 +70,24 @@ test('characters Go escapes in JSON strings are escaped the same way', () => {
   const text = serializeApfConfig({ ...base, podName: 'a<b>&c' });
   assert.match(text, /"pod-name": "a\\u003cb\\u003e\\u0026c"/);
   assert.equal(JSON.parse(text)['pod-name'], 'a<b>&c');
+});
+
+test('no routes or neighbours: null, as Go marshals a nil slice; each route carries dst and gw', () => {
+  const text = serializeApfConfig({
+    ...base,
+    podNetwork: { ...base.podNetwork, routes: [], neighbors: [] },
+  });
+  assert.match(text, /\n {8}"routes": null,\n {8}"neighbors": null,\n/);
+  const onlyGateway = serializeApfConfig({
+    ...base,
+    podNetwork: {
+      ...base.podNetwork,
+      routes: [{ gw: '10.0.0.1', dev: 'eth0' }],
+      neighbors: [{ ip: '10.0.0.1', hwAddr: 'aa:bb:cc:dd:ee:ff', dev: 'eth0', state: 'permanent' }],
+    },
+  });
+  assert.match(onlyGateway, /\{\n {16}"dst": "",\n {16}"gw": "10\.0\.0\.1",\n {16}"dev": "eth0"\n {12}\}/);
+  // Read back by our parser (and upstream's), null lists are empty.
+  assert.deepEqual(parseApfConfig(text, 'apf.json').podNetwork.routes, []);
+  assert.deepEqual(parseApfConfig(text, 'apf.json').podNetwork.neighbors, []);
 });
