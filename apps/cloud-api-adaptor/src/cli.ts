@@ -74,9 +74,9 @@ export function buildCli(options: CliOptions = {}): Command {
       }
       options.onStarted?.(daemon);
       if (gate.requested) daemon.stop().then(stopped, stopped);
+      // The handlers stay until exit (they do not keep the process alive): an echo of the same
+      // Ctrl-C arriving after "stopped" must not kill the daemon with a signal status.
       await done;
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
     });
   }
   return program;

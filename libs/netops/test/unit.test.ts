@@ -1,5 +1,8 @@
 // What needs no root: the command runner, error messages, namespace addressing and rule parsing.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   type CommandRunner,
@@ -53,6 +56,34 @@ describe('runCommand', () => {
       name: 'NetopsCommandError',
       exitCode: 1,
     });
+  });
+  test('commands run in a process group of their own: a group-wide signal is not theirs', async () => {
+    const { stdout } = await runCommand('sh', ['-c', 'ps -o pgid= -p $$; echo $$']);
+    const [pgid, pid] = stdout.trim().split(/\s+/);
+    assert.equal(pgid, pid, 'its own group leader');
+    assert.notEqual(Number(pgid), process.pid);
+  });
+
+  test('one killed by a group signal (before it could leave our group) is run again; a signal from elsewhere after 3 tries fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netops-retry-'));
+    try {
+      const marker = join(dir, 'tries');
+      // The first two runs die of SIGINT, as a child caught by a relayed Ctrl-C does; the third works.
+      const script = `echo x >> ${marker}; [ $(wc -l < ${marker}) -ge 3 ] && echo done || kill -INT $$`;
+      assert.equal((await runCommand('sh', ['-c', script])).stdout, 'done\n');
+      assert.equal(readFileSync(marker, 'utf8'), 'x\nx\nx\n');
+      await assert.rejects(runCommand('sh', ['-c', 'kill -TERM $$']), {
+        message: "sh -c 'kill -TERM $$': killed by SIGTERM",
+      });
+      // A signal that is no Ctrl-C is not retried.
+      await assert.rejects(
+        runCommand('sh', ['-c', `echo y >> ${marker}.kill; kill -KILL $$`]),
+        /killed by SIGKILL/,
+      );
+      assert.equal(readFileSync(`${marker}.kill`, 'utf8'), 'y\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

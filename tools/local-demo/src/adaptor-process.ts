@@ -90,6 +90,11 @@ export class AdaptorProcess {
     return this.#child.pid!;
   }
 
+  /** The signal that ended the daemon, if one did. */
+  get signal(): NodeJS.Signals | null {
+    return this.#child.signalCode;
+  }
+
   get output(): string {
     return this.#output;
   }
@@ -131,6 +136,33 @@ export class AdaptorProcess {
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), timeoutMs);
     await this.#exited;
     clearTimeout(timer);
+    return this.#child.exitCode;
+  }
+
+  /**
+   * A signal to the daemon's whole process group, as a terminal's Ctrl-C or a wrapper relaying it
+   * reaches every process in it: the first, then the same again every `everyMs` until the daemon
+   * logs `until` (the daemon takes those as echoes of the first; the children of its teardown must
+   * not die of them). Resolves with the exit code once the daemon has exited.
+   */
+  async signalGroup(signal: NodeJS.Signals, everyMs: number, until: RegExp): Promise<number | null> {
+    const send = () => {
+      if (until.test(this.#output)) {
+        clearInterval(relay);
+        return;
+      }
+      try {
+        process.kill(-this.pid, signal);
+      } catch {
+        // The group is gone: the daemon and its children have exited.
+      }
+    };
+    const relay = setInterval(send, everyMs);
+    send();
+    const killer = setTimeout(() => this.#child.kill('SIGKILL'), 60_000);
+    await this.#exited;
+    clearInterval(relay);
+    clearTimeout(killer);
     return this.#child.exitCode;
   }
 

@@ -131,6 +131,11 @@ export class LocalNode {
     return findLeftovers({ ...this.scope(false), exceptPids: [this.adaptor.pid] });
   }
 
+  /** What is left once the daemon has exited by itself (its bridge and files count too). */
+  leftoversAfterDaemon(): Promise<string[]> {
+    return findLeftovers(this.scope(true));
+  }
+
   /**
    * Stops the daemon (which stops any pod left and removes its bridge), then checks that nothing is
    * left, then removes whatever was (so a failed run does not pollute the machine), the worker node

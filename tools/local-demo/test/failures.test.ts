@@ -88,3 +88,22 @@ test('the daemon killed (SIGKILL) in the middle of StartVM: on restart the local
   await node.stopPod(pod);
   assert.deepEqual(await node.stop(), []);
 });
+
+test('Ctrl-C relayed to the whole process group during shutdown: teardown children survive it, nothing is left, the log ends with "stopped"', {
+  timeout: 120_000,
+}, async () => {
+  const node = await startNode();
+  await node.launchPod();
+  // The first SIGINT starts the teardown; copies every 15 ms (echoes to the daemon) land while its
+  // ip/tc/iptables run, up to "stopped" (Node itself resets its handlers while exiting).
+  const code = await node.adaptor.signalGroup('SIGINT', 15, /\[adaptor\] stopped\n/);
+  assert.equal(code, 0, `${node.adaptor.signal} ${node.adaptor.output}`);
+  assert.match(node.adaptor.output, /\[adaptor\] stopped\n$/);
+  // The pod's own netns and its CNI veth are kubelet's to remove (node.stop does), not the daemon's.
+  const kubelets = /^network namespace cni-|^link veth\w+ \(veth\) in /;
+  assert.deepEqual(
+    (await node.leftoversAfterDaemon()).filter((left) => !kubelets.test(left)),
+    [],
+  );
+  await node.stop();
+});
