@@ -9,6 +9,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { COMMON_OPTIONS } from './common-options';
 import type { RunningDaemon } from './daemon';
 import { daemonConfig } from './daemon-config';
+import { warnIneffectiveFlags } from './ineffective-flags';
 import { builtInProviders } from './providers';
 import { SignalGate } from './signal-gate';
 
@@ -38,11 +39,12 @@ export function buildCli(options: CliOptions = {}): Command {
     const command = program.command(name).description(factory.description);
     addOptions(command, specs);
     command.action(async () => {
-      const { values } = resolveOptions(specs, collectFlags(command, specs));
+      const { values, sources } = resolveOptions(specs, collectFlags(command, specs));
       const config = daemonConfig(values);
       process.stdout.write(versionText(info));
       process.stdout.write(`cloud-api-adaptor: starting Cloud API Adaptor daemon for "${name}"\n`);
       const log = await createLogger('adaptor', config.logFormat);
+      warnIneffectiveFlags(sources, log);
       // Listening for signals before the start: one that arrives while the socket is being set up
       // (the "server started" line is out) must still stop the daemon in order, not kill it.
       let daemon: RunningDaemon | undefined;

@@ -102,6 +102,30 @@ test('start-up: version first, the configuration dump, secrets never printed', {
   assert.equal((await exited)[0], 0);
 });
 
+test('start-up: one warning for each flag that is accepted but has no effect yet, naming it', {
+  timeout: 30_000,
+}, async () => {
+  const dir = tempDir();
+  const { child, output } = startProcess(
+    ['scripted', '-socket', join(dir, 'h.sock'), '-pods-dir', join(dir, 'pods'), '-ext-network-via-podvm'],
+    { POD_SUBNET_CIDRS: '10.244.0.0/16' },
+  );
+  try {
+    await waitFor(() => output().includes('server started'), 'the daemon to start');
+    const warnings = output()
+      .split('\n')
+      .filter((line) => line.includes('has no effect in this version'));
+    assert.equal(warnings.length, 3, output());
+    assert.ok(warnings.some((w) => w.includes('-ext-network-via-podvm (set) has no effect')));
+    assert.ok(warnings.some((w) => w.includes('-pod-subnet-cidrs (set by its env var) has no effect')));
+    // Its default of 10 promises a limit that nothing enforces yet: said even when not set.
+    assert.ok(warnings.some((w) => w.includes('-peerpods-limit-per-node (its default) has no effect')));
+    assert.ok(!output().includes('-enable-scratch-space ('), 'not set, not promised: no warning');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
 test("start-up removes a crashed run's sandbox directories (their TLS keys too) and nothing else; a second daemon on the socket is refused", {
   timeout: 30_000,
 }, async () => {

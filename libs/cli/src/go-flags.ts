@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { UsageError } from './usage-error';
 
 /**
  * Upstream's binaries use Go's `flag` package, so users type `-socket /x`, `-socket=/x`,
@@ -66,8 +67,8 @@ export function addBooleanNegations(root: Command): void {
   visit(root);
 }
 
-export class GoFlagError extends Error {
-  override readonly name = 'GoFlagError';
+export class GoFlagError extends UsageError {
+  override name = 'GoFlagError';
 }
 
 /**

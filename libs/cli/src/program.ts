@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { type BuildInfo, versionText } from './build-info';
-import { addBooleanNegations, GoFlagError, normalizeGoFlags } from './go-flags';
+import { addBooleanNegations, normalizeGoFlags } from './go-flags';
+import { UsageError } from './usage-error';
 
 export interface ProgramOptions {
   info: BuildInfo;
@@ -18,7 +19,11 @@ export function createProgram({ info, description, versionSubcommand }: ProgramO
       '-v, --version',
       'print the version, git commit and runtime, then exit',
     )
-    .showHelpAfterError('(run with --help for usage)')
+    // One line, named like every other message of ours: `name: option '--x <v>' argument missing (see --help)`.
+    .configureOutput({
+      outputError: (text, write) =>
+        write(`${info.name}: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+    })
     .configureHelp({ sortOptions: true, showGlobalOptions: true });
   if (versionSubcommand) {
     program
@@ -31,6 +36,12 @@ export function createProgram({ info, description, versionSubcommand }: ProgramO
   }
   return program;
 }
+
+const COMMANDER_OK: ReadonlySet<string> = new Set([
+  'commander.helpDisplayed',
+  'commander.help',
+  'commander.version',
+]);
 
 /** Normalises Go-style flags, parses, and turns failures into a message and an exit code. */
 export async function runProgram(
@@ -47,10 +58,11 @@ export async function runProgram(
     await program.parseAsync(normalizeGoFlags(argv, program), { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode;
+      // Help and version end 0; every parse error is a usage error: 2, as Go's flag package.
+      process.exitCode = COMMANDER_OK.has(error.code) ? error.exitCode : 2;
       return;
     }
-    if (error instanceof GoFlagError) {
+    if (error instanceof UsageError) {
       process.stderr.write(`${program.name()}: ${error.message}\n`);
       process.exitCode = 2;
       return;
@@ -61,9 +73,24 @@ export async function runProgram(
 
 /** Entry point for a binary's main: runs the program and reports an unexpected failure in one line. */
 export function startProgram(program: Command, argv: readonly string[] = process.argv.slice(2)): void {
+  exitQuietlyOnClosedOutput();
   runProgram(program, argv).catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`${program.name()}: ${message}\n`);
     process.exitCode = 1;
   });
+}
+
+/**
+ * `binary --help | head`: once the reader is gone, a write fails with EPIPE, which unhandled is a
+ * stack trace. Nobody is left to read anything, so the process ends at once and quietly, as a Go
+ * program dies of SIGPIPE (status 141, what a shell reports for one).
+ */
+function exitQuietlyOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(141);
+      throw error;
+    });
+  }
 }

@@ -1,9 +1,10 @@
-import { parseGoBool } from '@peerpods/cli';
+import { parseGoBool, UsageError } from '@peerpods/cli';
 import { DurationError, formatGoDuration, parseGoDuration } from './go-duration';
 import type { OptionSpec, OptionValue, OptionValues } from './option-spec';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/** A bad flag or env var value: a usage error (exit 2). */
+export class ConfigError extends UsageError {
+  override name = 'ConfigError';
 }
 
 export type OptionSource = 'default' | 'env' | 'flag';

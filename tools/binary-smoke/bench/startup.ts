@@ -54,7 +54,9 @@ try {
   for (const name of binaries) {
     const ms = median(samples.get(name)!);
     const megabytes = statSync(join(binDir, name)).size / 1e6;
-    console.log(`| ${name} | ${ms.toFixed(1)} ms | ${(ms / floor).toFixed(2)}x | ${megabytes.toFixed(1)} MB |`);
+    console.log(
+      `| ${name} | ${ms.toFixed(1)} ms | ${(ms / floor).toFixed(2)}x | ${megabytes.toFixed(1)} MB |`,
+    );
   }
 } finally {
   rmSync(cwd, { recursive: true, force: true });

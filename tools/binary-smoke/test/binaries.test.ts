@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,5 +42,52 @@ for (const name of expected) {
     });
     assert.match(stdout, new RegExp(`^${name} version \\d+\\.\\d+\\.\\d+\\n {2}commit: [0-9a-f]{7,}`));
     assert.equal(stderr, '');
+  });
+}
+
+/** Runs a binary to its end; never rejects (the exit status is the point). */
+function outcome(name: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((done) => {
+    execFile(join(binDir, name), args, { cwd: emptyDir }, (error, _stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr });
+    });
+  });
+}
+
+// Go's flag package exits 2 on every parse error; so do ours, with one line naming the flag.
+const usageErrors: Array<[string, string[], RegExp]> = [
+  ['cloud-api-adaptor', ['local', '-vxlan-port=abc'], /-vxlan-port: expected an integer/],
+  ['cloud-api-adaptor', ['local', '-proxy-timeout=soon'], /-proxy-timeout: time: invalid duration "soon"/],
+  ['cloud-api-adaptor', ['local', '-disable-tls=maybe'], /-disable-tls/],
+  ['cloud-api-adaptor', ['local', '-no-such-flag'], /unknown option '-no-such-flag'/],
+  ['agent-protocol-forwarder', ['-listen'], /option '--listen <host:port>' argument missing/],
+  ['process-user-data', ['provision-files', '-t', 'abc'], /expected a whole number of seconds/],
+  [
+    'peerpod-tunnel',
+    ['worker', 'up', '--vxlan-port', 'x'],
+    /--vxlan-port must be an integer from 1 to 65535/,
+  ],
+];
+for (const [name, args, message] of usageErrors) {
+  test(`${name} ${args.join(' ')}: exit 2 and one line`, async () => {
+    const { code, stderr } = await outcome(name, args);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, message);
+    assert.match(stderr, new RegExp(`^${name}: [^\\n]+\\n$`), 'exactly one line, named');
+  });
+}
+
+for (const name of expected) {
+  test(`${name} --help into a reader that has gone (| head): quiet, no stack trace`, async () => {
+    const child = spawn(join(binDir, name), ['--help'], { cwd: emptyDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader is gone before the first write: that write fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const [code] = await once(child, 'exit');
+    assert.equal(stderr, '');
+    assert.ok(code === 141 || code === 0, `exit ${code}`);
   });
 }
