@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { buildInfo, createProgram } from '@peerpods/cli';
+import { buildInfo, createProgram, type LogFlags, logOptions } from '@peerpods/cli';
 import { createLogger } from '@peerpods/log';
 import type { PodVmNetwork } from '@peerpods/podnetwork';
 import { notifyServiceManager } from '@peerpods/sd-notify';
@@ -14,7 +14,7 @@ export interface ForwarderCliOptions {
   onStarted?: (forwarder: RunningForwarder) => void;
 }
 
-interface Flags {
+interface Flags extends LogFlags {
   config: string;
   listen: string;
   kataAgentSocket: string;
@@ -35,6 +35,7 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
       'Runs inside the pod VM. Listens for cloud-api-adaptor over mutual TLS, sets up the pod network ' +
       "namespace, and forwards the kata agent protocol to kata-agent's unix socket.",
   });
+  for (const option of logOptions()) program.addOption(option);
   program
     .addOption(
       new Option('--config <path>', 'forwarder configuration written by cloud-api-adaptor').default(
@@ -64,7 +65,7 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
     .addOption(new Option('--tls-skip-verify', 'do not verify client certificates (testing only)'))
     .addOption(new Option('--disable-tls', 'listen on plain TCP (testing only)'))
     .action(async (flags: Flags) => {
-      const log = await createLogger('forwarder');
+      const log = await createLogger('forwarder', { format: flags.logFormat, level: flags.logLevel });
       const listen = parseListenAddress(flags.listen);
       // Loaded here, not at the top: --help and --version never pay for these modules.
       const [{ parseApfConfig }, { startForwarder }, { forwarderTlsOptions }, { VxlanPodVmNetwork }] =

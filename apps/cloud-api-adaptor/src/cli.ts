@@ -41,9 +41,19 @@ export function buildCli(options: CliOptions = {}): Command {
     command.action(async () => {
       const { values, sources } = resolveOptions(specs, collectFlags(command, specs));
       const config = daemonConfig(values);
-      process.stdout.write(versionText(info));
-      process.stdout.write(`cloud-api-adaptor: starting Cloud API Adaptor daemon for "${name}"\n`);
-      const log = await createLogger('adaptor', config.logFormat);
+      const log = await createLogger('adaptor', { format: config.logFormat, level: config.logLevel });
+      if (config.logFormat === 'json') {
+        // Every line JSON: the banner is one record with fields (the configuration follows as another).
+        log.info('starting Cloud API Adaptor daemon', {
+          version: info.version,
+          commit: info.commit,
+          node: process.version,
+          provider: name,
+        });
+      } else {
+        process.stdout.write(versionText(info));
+        process.stdout.write(`cloud-api-adaptor: starting Cloud API Adaptor daemon for "${name}"\n`);
+      }
       warnIneffectiveFlags(sources, log);
       // Listening for signals before the start: one that arrives while the socket is being set up
       // (the "server started" line is out) must still stop the daemon in order, not kill it.

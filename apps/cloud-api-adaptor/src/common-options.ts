@@ -147,6 +147,14 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     env: 'LOG_FORMAT',
     type: 'string',
     default: 'text',
-    description: "text (upstream's format) or json",
+    description:
+      "text (upstream's format) or json (one JSON record a line, the start-up banner and configuration included)",
+  },
+  {
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    type: 'string',
+    default: 'info',
+    description: 'debug, info, warn or error: lines below it are not written',
   },
 ];

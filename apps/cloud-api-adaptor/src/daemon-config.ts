@@ -1,5 +1,5 @@
 import { ConfigError, type OptionValues } from '@peerpods/config';
-import type { LogFormat } from '@peerpods/log';
+import { isLogFormat, isLogLevel, type LogFormat, type LogLevel } from '@peerpods/log';
 
 /** The daemon's own settings, typed and validated, from the resolved common options. */
 export interface DaemonConfig {
@@ -22,6 +22,7 @@ export interface DaemonConfig {
   enableScratchSpace: boolean;
   disableTls: boolean;
   logFormat: LogFormat;
+  logLevel: LogLevel;
 }
 
 function inRange(flag: string, value: number, min: number, max: number): number {
@@ -41,8 +42,14 @@ export function daemonConfig(values: OptionValues): DaemonConfig {
     );
   }
   const logFormat = text('log-format');
-  if (logFormat !== 'text' && logFormat !== 'json') {
+  if (!isLogFormat(logFormat)) {
     throw new ConfigError(`invalid value "${logFormat}" for -log-format: use "text" or "json"`);
+  }
+  const logLevel = text('log-level');
+  if (!isLogLevel(logLevel)) {
+    throw new ConfigError(
+      `invalid value "${logLevel}" for -log-level: use "debug", "info", "warn" or "error"`,
+    );
   }
   const proxyTimeoutMs = num('proxy-timeout');
   if (proxyTimeoutMs <= 0) throw new ConfigError(`invalid value for -proxy-timeout: must be positive`);
@@ -70,5 +77,6 @@ export function daemonConfig(values: OptionValues): DaemonConfig {
     enableScratchSpace: bool('enable-scratch-space'),
     disableTls: bool('disable-tls'),
     logFormat,
+    logLevel,
   };
 }

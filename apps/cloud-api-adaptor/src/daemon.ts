@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { OptionSpec, OptionValues } from '@peerpods/config';
-import { describeOptions } from '@peerpods/config';
+import { describeOptions, optionRecord } from '@peerpods/config';
 import { validateGlobalInitdata } from '@peerpods/initdata';
 import type { Logger } from '@peerpods/log';
 import { VxlanWorkerNetwork, type WorkerNetwork } from '@peerpods/podnetwork';
@@ -40,8 +40,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const { config, factory, log } = options;
   const adaptor = log;
   const specs: OptionSpec[] = [...COMMON_OPTIONS, ...factory.options];
-  adaptor.info('server config:');
-  for (const line of describeOptions(specs, options.values)) adaptor.info(`  ${line}`);
+  if (config.logFormat === 'json')
+    adaptor.info('server config', { config: optionRecord(specs, options.values) });
+  else {
+    adaptor.info('server config:');
+    for (const line of describeOptions(specs, options.values)) adaptor.info(`  ${line}`);
+  }
   if (config.initdata) validateGlobalInitdata(config.initdata);
   const tls = await createSandboxTls(config, adaptor);
 

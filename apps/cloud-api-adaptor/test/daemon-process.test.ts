@@ -126,6 +126,54 @@ test('start-up: one warning for each flag that is accepted but has no effect yet
   }
 });
 
+test('-log-format json: every line is JSON; the banner and the configuration are one record each; -log-level filters', {
+  timeout: 30_000,
+}, async () => {
+  const dir = tempDir();
+  const { child, output } = startProcess(
+    ['scripted', '-socket', join(dir, 'h.sock'), '-pods-dir', join(dir, 'pods'), '-log-format', 'json'],
+    { SCRIPTED_TOKEN: 'hunter2-secret', LOG_LEVEL: 'info' },
+  );
+  try {
+    await waitFor(() => output().includes('server started'), 'the daemon to start');
+    const records = output()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      { ...records[0], time: undefined },
+      {
+        level: 'info',
+        time: undefined,
+        component: 'adaptor',
+        msg: 'starting Cloud API Adaptor daemon',
+        version: records[0]!.version,
+        commit: records[0]!.commit,
+        node: process.version,
+        provider: 'scripted',
+      },
+    );
+    const config = records.find((r) => r.msg === 'server config')?.config as Record<string, string>;
+    assert.equal(config['log-format'], 'json');
+    assert.equal(config['proxy-timeout'], '5m0s');
+    assert.doesNotMatch(output(), /hunter2-secret/);
+    assert.ok(records.some((r) => r.level === 'warn' && /peerpods-limit-per-node/.test(String(r.msg))));
+  } finally {
+    child.kill('SIGKILL');
+  }
+  const quiet = startProcess(['scripted', '-socket', join(dir, 'q.sock'), '-pods-dir', join(dir, 'pods2')], {
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    await waitFor(() => quiet.output().includes('has no effect'), 'the warning');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.doesNotMatch(quiet.output(), /server started|server config/, 'info lines dropped at warn');
+    assert.match(quiet.output(), /\[adaptor\] WARNING: -peerpods-limit-per-node/);
+  } finally {
+    quiet.child.kill('SIGKILL');
+  }
+});
+
 test("start-up removes a crashed run's sandbox directories (their TLS keys too) and nothing else; a second daemon on the socket is refused", {
   timeout: 30_000,
 }, async () => {
@@ -254,10 +302,10 @@ test('-log-format json writes structured lines', { timeout: 30_000 }, async () =
   const started = output()
     .split('\n')
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { component: string; msg: string; level: number })
+    .map((line) => JSON.parse(line) as { component: string; msg: string; level: string })
     .find((entry) => entry.msg.startsWith('server started'));
   assert.equal(started?.component, 'adaptor');
-  assert.equal(started?.level, 30);
+  assert.equal(started?.level, 'info');
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   assert.equal((await exited)[0], 0);

@@ -8,6 +8,20 @@ import { DEFAULT_ENDPOINTS, DEFAULT_RETRY_INTERVAL_MS } from '@peerpods/userdata
 
 export const PROVISION_OPTIONS: readonly OptionSpec[] = [
   {
+    flag: 'log-format',
+    env: 'LOG_FORMAT',
+    type: 'string',
+    default: 'text',
+    description: "text (upstream's layout, on stderr) or json (one JSON record a line)",
+  },
+  {
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    type: 'string',
+    default: 'info',
+    description: 'debug, info, warn or error: lines below it are not written',
+  },
+  {
     flag: 'root',
     env: 'PEERPODS_USERDATA_ROOT',
     type: 'string',

@@ -1,5 +1,6 @@
 export { type BuildInfo, buildInfo, versionText } from './build-info';
 export { type CapturedRun, runCaptured } from './capture';
 export { addBooleanNegations, GoFlagError, normalizeGoFlags, parseGoBool } from './go-flags';
+export { type LogFlags, logOptions } from './log-options';
 export { createProgram, type ProgramOptions, runProgram, startProgram } from './program';
 export { UsageError } from './usage-error';

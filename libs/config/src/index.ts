@@ -5,6 +5,7 @@ export {
   ConfigError,
   describeOptions,
   type OptionSource,
+  optionRecord,
   parseOptionValue,
   REDACTED,
   type ResolvedOptions,

@@ -96,13 +96,20 @@ export const REDACTED = '**********';
 
 /** One line per option for the start-up log, secrets shown as `**********`. */
 export function describeOptions(specs: readonly OptionSpec[], values: OptionValues): string[] {
-  return specs.map((spec) => {
+  return Object.entries(optionRecord(specs, values)).map(([flag, shown]) => `${flag}: ${shown}`);
+}
+
+/** The same as one record (flag → value as printed, secrets redacted), for a JSON log line. */
+export function optionRecord(specs: readonly OptionSpec[], values: OptionValues): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const spec of specs) {
     const value = values[spec.flag];
     let shown: string;
     if (spec.secret && value !== '' && value !== undefined) shown = REDACTED;
     else if (spec.type === 'duration' && typeof value === 'number') shown = formatGoDuration(value);
     else if (Array.isArray(value)) shown = value.join(',');
     else shown = String(value);
-    return `${spec.flag}: ${shown}`;
-  });
+    record[spec.flag] = shown;
+  }
+  return record;
 }

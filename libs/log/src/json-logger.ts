@@ -1,23 +1,42 @@
-import type { Logger, LogSink } from './logger';
+import type { Logger, LogLevel, LogSink } from './logger';
 
-type PinoLogger = {
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-  child(bindings: object): PinoLogger;
-};
+type LogMethod = (fields: object, message: string) => void;
+type PinoLogger = Record<LogLevel, LogMethod> & { child(bindings: object): PinoLogger };
 
-/** JSON lines through pino, loaded only when this format is chosen (it costs start-up time). */
+/**
+ * JSON lines through pino, loaded only when this format is chosen (it costs start-up time):
+ * `{"level":"warn","time":"2026-12-06T12:00:00.000Z","component":"adaptor/cloud","msg":"…",…fields}`.
+ */
 export class JsonLogger implements Logger {
-  private constructor(private readonly pino: PinoLogger) {}
+  private constructor(
+    private readonly pino: PinoLogger,
+    private readonly component: string,
+  ) {}
 
-  static async create(component: string, sink?: LogSink): Promise<JsonLogger> {
+  static async create(component: string, sink?: LogSink, level: LogLevel = 'info'): Promise<JsonLogger> {
     // A dynamic import: bundlers keep it lazy, so text-format runs never initialise pino.
     const { default: pino } = (await import('pino')) as unknown as {
-      default: (options: object, stream?: object) => PinoLogger;
+      default: ((options: object, stream?: object) => PinoLogger) & {
+        stdTimeFunctions: { isoTime: () => string };
+      };
     };
     const destination = sink ? { write: (line: string) => sink.write(line) } : undefined;
-    return new JsonLogger(pino({ base: undefined, messageKey: 'msg' }, destination).child({ component }));
+    const root = pino(
+      {
+        base: undefined,
+        level,
+        messageKey: 'msg',
+        // Level names, not pino's numbers: what an operator filters on (`jq 'select(.level=="warn")'`).
+        formatters: { level: (label: string) => ({ level: label }) },
+        timestamp: pino.stdTimeFunctions.isoTime,
+      },
+      destination,
+    );
+    return new JsonLogger(root.child({ component }), component);
+  }
+
+  debug(message: string, fields: Readonly<Record<string, unknown>> = {}): void {
+    this.pino.debug(fields, message);
   }
 
   info(message: string, fields: Readonly<Record<string, unknown>> = {}): void {
@@ -33,8 +52,7 @@ export class JsonLogger implements Logger {
   }
 
   child(component: string): Logger {
-    const parent = this.pino as PinoLogger & { bindings?: () => { component?: string } };
-    const base = parent.bindings?.().component;
-    return new JsonLogger(this.pino.child({ component: base ? `${base}/${component}` : component }));
+    const name = `${this.component}/${component}`;
+    return new JsonLogger(this.pino.child({ component: name }), name);
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger, LogSink } from './logger';
+import { type Logger, type LogLevel, type LogSink, levelEnabled } from './logger';
 
 function two(n: number): string {
   return n < 10 ? `0${n}` : String(n);
@@ -12,27 +12,47 @@ export function goTimestamp(date: Date): string {
   );
 }
 
-/** `YYYY/MM/DD HH:MM:SS [component] message`, as Go's log with Lmsgprefix prints it. */
+const MARK: Readonly<Record<LogLevel, string>> = {
+  debug: 'DEBUG: ',
+  info: '',
+  warn: 'WARNING: ',
+  error: 'ERROR: ',
+};
+
+/**
+ * `YYYY/MM/DD HH:MM:SS [component] message`, as Go's log with Lmsgprefix prints it; warnings, errors
+ * and debug lines carry their level after the component. Fields are not printed in text.
+ */
 export class TextLogger implements Logger {
   constructor(
     private readonly component: string,
     private readonly sink: LogSink,
     private readonly now: () => Date = () => new Date(),
+    private readonly level: LogLevel = 'info',
   ) {}
 
+  private write(level: LogLevel, message: string): void {
+    if (!levelEnabled(level, this.level)) return;
+    this.sink.write(`${goTimestamp(this.now())} [${this.component}] ${MARK[level]}${message}\n`);
+  }
+
+  debug(message: string): void {
+    this.write('debug', message);
+  }
+
   info(message: string): void {
-    this.sink.write(`${goTimestamp(this.now())} [${this.component}] ${message}\n`);
+    this.write('info', message);
   }
 
   warn(message: string): void {
-    this.info(message);
+    this.write('warn', message);
   }
 
   error(message: string): void {
-    this.info(message);
+    this.write('error', message);
   }
 
   child(component: string): Logger {
-    return new TextLogger(`${this.component}/${component}`, this.sink, this.now);
+    return new TextLogger(`${this.component}/${component}`, this.sink, this.now, this.level);
   }
 }

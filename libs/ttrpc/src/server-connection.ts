@@ -214,7 +214,9 @@ export class ServerConnection {
   private fail(call: ServerCall, error: unknown): void {
     if (!this.finish(call)) return;
     const status = toStatus(error);
-    if (status.code === Code.Unknown || status.code === Code.Internal) {
+    // A TtrpcError is the handler's answer (a proxy relaying the agent's EOF at the end of an
+    // exec's output is the common one), not a fault; anything else thrown is worth a warning.
+    if (!(error instanceof TtrpcError) && (status.code === Code.Unknown || status.code === Code.Internal)) {
       this.log(`ttrpc: ${call.service}/${call.method} failed: ${status.message}`);
     }
     call.abort(new TtrpcError(Code.Canceled, 'context canceled'));
