@@ -63,7 +63,8 @@ export async function runProgram(
       return;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`${program.name()}: ${error.message}\n`);
+      const writeErr = program.configureOutput().writeErr ?? ((text: string) => process.stderr.write(text));
+      writeErr(`${program.name()}: ${error.message}\n`);
       process.exitCode = 2;
       return;
     }
