@@ -95,7 +95,7 @@ describe('provision-files in-process', () => {
       '--root',
       root,
     ]);
-    assert.equal(interval.exitCode, 2, "a bad env value is a usage error, as a bad flag is");
+    assert.equal(interval.exitCode, 2, 'a bad env value is a usage error, as a bad flag is');
     assert.match(interval.stderr, /PEERPODS_USERDATA_RETRY_INTERVAL \(-retry-interval\): time: missing unit/);
   });
 });
