@@ -1,4 +1,4 @@
-import type { OptionSpec } from '@peerpods/config';
+import { LOG_OPTION_SPECS, type OptionSpec } from '@peerpods/config';
 
 /** The options every provider shares, with upstream's flags, env vars and defaults (upstream-caa.md §1.1). */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
@@ -142,19 +142,5 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     default: false,
     description: 'plain TCP to the forwarder (testing only)',
   },
-  {
-    flag: 'log-format',
-    env: 'LOG_FORMAT',
-    type: 'string',
-    default: 'text',
-    description:
-      "text (upstream's format) or json (one JSON record a line, the start-up banner and configuration included)",
-  },
-  {
-    flag: 'log-level',
-    env: 'LOG_LEVEL',
-    type: 'string',
-    default: 'info',
-    description: 'debug, info, warn or error: lines below it are not written',
-  },
+  ...LOG_OPTION_SPECS,
 ];

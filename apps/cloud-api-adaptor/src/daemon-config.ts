@@ -1,5 +1,5 @@
-import { ConfigError, type OptionValues } from '@peerpods/config';
-import { isLogFormat, isLogLevel, type LogFormat, type LogLevel } from '@peerpods/log';
+import { ConfigError, logSettings, type OptionValues } from '@peerpods/config';
+import type { LogFormat, LogLevel } from '@peerpods/log';
 
 /** The daemon's own settings, typed and validated, from the resolved common options. */
 export interface DaemonConfig {
@@ -41,16 +41,7 @@ export function daemonConfig(values: OptionValues): DaemonConfig {
       `invalid value "${text('tunnel-type')}" for -tunnel-type: only "vxlan" is supported`,
     );
   }
-  const logFormat = text('log-format');
-  if (!isLogFormat(logFormat)) {
-    throw new ConfigError(`invalid value "${logFormat}" for -log-format: use "text" or "json"`);
-  }
-  const logLevel = text('log-level');
-  if (!isLogLevel(logLevel)) {
-    throw new ConfigError(
-      `invalid value "${logLevel}" for -log-level: use "debug", "info", "warn" or "error"`,
-    );
-  }
+  const { format: logFormat, level: logLevel } = logSettings(values);
   const proxyTimeoutMs = num('proxy-timeout');
   if (proxyTimeoutMs <= 0) throw new ConfigError(`invalid value for -proxy-timeout: must be positive`);
   for (const flag of ['socket', 'pods-dir']) {

@@ -1,6 +1,6 @@
 import { buildInfo, createProgram, UsageError } from '@peerpods/cli';
-import { addOptions, ConfigError, collectFlags, type OptionValues, resolveOptions } from '@peerpods/config';
-import { createLogger, isLogFormat, isLogLevel } from '@peerpods/log';
+import { addOptions, collectFlags, logSettings, type OptionValues, resolveOptions } from '@peerpods/config';
+import { createLogger } from '@peerpods/log';
 import type { ProvisionOptions } from '@peerpods/userdata';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
@@ -92,15 +92,7 @@ export function buildCli(options: CliOptions = {}): Command {
         options.env ?? process.env,
       );
       // Go's log writes to stderr; so do these lines, in its `YYYY/MM/DD HH:MM:SS [component]` layout.
-      const format = String(values['log-format']);
-      const level = String(values['log-level']);
-      if (!isLogFormat(format))
-        throw new ConfigError(`invalid value "${format}" for -log-format: use "text" or "json"`);
-      if (!isLogLevel(level)) {
-        throw new ConfigError(
-          `invalid value "${level}" for -log-level: use "debug", "info", "warn" or "error"`,
-        );
-      }
+      const { format, level } = logSettings(values);
       const log = await createLogger('userdata/provision', { format, level, sink: { write: writeErr } });
       // Loaded here, not at the top: --help and --version never pay for it.
       const { provisionFiles } = await import('@peerpods/userdata');

@@ -3,24 +3,11 @@
  * so tests (and odd images) can run it without a cloud. Precedence as everywhere here: default < env
  * var (set and non-empty) < flag. Defaults are upstream's real addresses and behaviour.
  */
-import type { OptionSpec } from '@peerpods/config';
+import { LOG_OPTION_SPECS, type OptionSpec } from '@peerpods/config';
 import { DEFAULT_ENDPOINTS, DEFAULT_RETRY_INTERVAL_MS } from '@peerpods/userdata/defaults';
 
 export const PROVISION_OPTIONS: readonly OptionSpec[] = [
-  {
-    flag: 'log-format',
-    env: 'LOG_FORMAT',
-    type: 'string',
-    default: 'text',
-    description: "text (upstream's layout, on stderr) or json (one JSON record a line)",
-  },
-  {
-    flag: 'log-level',
-    env: 'LOG_LEVEL',
-    type: 'string',
-    default: 'info',
-    description: 'debug, info, warn or error: lines below it are not written',
-  },
+  ...LOG_OPTION_SPECS,
   {
     flag: 'root',
     env: 'PEERPODS_USERDATA_ROOT',

@@ -1,5 +1,6 @@
 export { addOptions, collectFlags } from './commander-options';
 export { DurationError, formatGoDuration, parseGoDuration } from './go-duration';
+export { LOG_OPTION_SPECS, logSettings } from './log-options';
 export type { OptionSpec, OptionType, OptionValue, OptionValues } from './option-spec';
 export {
   ConfigError,
