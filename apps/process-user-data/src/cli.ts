@@ -32,14 +32,14 @@ function baseUrl(values: OptionValues, flag: string): string {
     url = new URL(text);
   } catch {}
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-    throw new InvalidArgumentError(`-${flag}: "${text}" is not an http(s) URL`);
+    throw new UsageError(`-${flag}: "${text}" is not an http(s) URL`);
   }
   return text;
 }
 
 function retryInterval(values: OptionValues): number {
   const ms = Number(values['retry-interval']);
-  if (ms <= 0) throw new InvalidArgumentError(`-retry-interval: must be positive, got ${ms} ms`);
+  if (ms <= 0) throw new UsageError(`-retry-interval: must be positive, got ${ms} ms`);
   return ms;
 }
 

@@ -29,3 +29,22 @@ test('provision-files takes -t as upstream does, defaulting to 180 seconds', asy
   assert.match(run.stdout, /-t, --user-data-fetch-timeout <seconds>/);
   assert.match(run.stdout, /default:\s+"180"/);
 });
+
+test('a metadata URL that is not http(s) is a usage error: exit 2, one line naming the flag', async () => {
+  const run = await runCaptured(buildCli({ env: {} }), [
+    'provision-files',
+    '-aws-imds-url',
+    'ftp://169.254.169.254',
+  ]);
+  assert.equal(run.exitCode, 2);
+  assert.equal(
+    run.stderr,
+    'process-user-data: -aws-imds-url: "ftp://169.254.169.254" is not an http(s) URL\n',
+  );
+});
+
+test('a retry interval of zero is a usage error: exit 2', async () => {
+  const run = await runCaptured(buildCli({ env: {} }), ['provision-files', '-retry-interval', '0s']);
+  assert.equal(run.exitCode, 2);
+  assert.match(run.stderr, /^process-user-data: -retry-interval: must be positive/);
+});
