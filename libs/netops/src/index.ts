@@ -13,6 +13,7 @@ export {
   DEFAULT_TIMEOUT_MS,
   runCommand,
 } from './command';
+export { tracingRunner } from './command-trace';
 export {
   type CommandErrorDetails,
   type CommandFailure,

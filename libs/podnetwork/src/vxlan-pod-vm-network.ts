@@ -1,6 +1,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import type { PodNetwork, PodRoute } from '@peerpods/apf-config';
 import {
+  type CommandRunner,
   createNetns,
   detectIptables,
   getLink,
@@ -32,6 +33,8 @@ export interface VxlanPodVmNetworkOptions {
   /** How to find iptables; default netops's detectIptables(). */
   iptables?: () => Promise<Iptables>;
   timeoutMs?: number;
+  /** Runs every ip, tc and iptables process (default netops's runCommand): tests, logging. */
+  run?: CommandRunner;
 }
 
 /**
@@ -43,7 +46,11 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
   private active: { podNetns: string; iface: string; vni: number } | undefined;
 
   constructor(private readonly options: VxlanPodVmNetworkOptions = {}) {
-    this.root = { netns: options.rootNetns, timeoutMs: options.timeoutMs };
+    this.root = { netns: options.rootNetns, timeoutMs: options.timeoutMs, run: options.run };
+  }
+
+  private findIptables(): Promise<Iptables> {
+    return this.options.iptables?.() ?? detectIptables({ run: this.options.run });
   }
 
   async setup(request: {
@@ -58,7 +65,11 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
     const remote = withoutPrefix(net.workerNodeIp);
     const iface = net.interface;
     const what = `pod VM setup of vni ${vni}`;
-    const pod: NetopsOptions = { netns: podNamespacePath, timeoutMs: this.options.timeoutMs };
+    const pod: NetopsOptions = {
+      netns: podNamespacePath,
+      timeoutMs: this.options.timeoutMs,
+      run: this.options.run,
+    };
 
     await step(what, 'wait for the primary interface', async () => {
       await this.waitForAddress(undefined);
@@ -70,10 +81,10 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
       if (dirname(absolute) !== '/run/netns' && dirname(absolute) !== '/var/run/netns') {
         throw new Error(`network namespace ${podNamespacePath} does not exist`);
       }
-      await createNetns(basename(absolute), { timeoutMs: this.options.timeoutMs });
+      await createNetns(basename(absolute), { timeoutMs: this.options.timeoutMs, run: this.options.run });
       await ipBatch(['link set lo up'], pod);
     });
-    const ipt = await step(what, 'find iptables', () => (this.options.iptables ?? detectIptables)());
+    const ipt = await step(what, 'find iptables', () => this.findIptables());
     const mtu = Math.min(net.mtu > 0 ? net.mtu : MAX_TUNNEL_MTU, MAX_TUNNEL_MTU);
     const lines = await step(what, 'plan the pod interface', async () => podInterfaceLines(net, iface));
 
@@ -125,13 +136,17 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
     const active = this.active;
     if (active === undefined) return;
     const what = `pod VM teardown of vni ${active.vni}`;
-    const pod: NetopsOptions = { netns: active.podNetns, timeoutMs: this.options.timeoutMs };
+    const pod: NetopsOptions = {
+      netns: active.podNetns,
+      timeoutMs: this.options.timeoutMs,
+      run: this.options.run,
+    };
     await step(what, 'delete the pod interface', async () => {
       if (!(await netnsExists(active.podNetns))) return;
       const link = await getLink(active.iface, pod);
       if (link?.kind === 'vxlan') await ipBatch([`link del ${active.iface}`], pod);
     });
-    const ipt = await step(what, 'find iptables', () => (this.options.iptables ?? detectIptables)());
+    const ipt = await step(what, 'find iptables', () => this.findIptables());
     await step(what, 'remove iptables NOTRACK rules', () => removeNotrackRules(ipt, active.vni, this.root));
     this.active = undefined;
   }

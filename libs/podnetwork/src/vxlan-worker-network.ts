@@ -296,7 +296,7 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
 
   private iptables(): Promise<Iptables> {
     if (this.iptablesPromise === undefined) {
-      const found = (this.options.iptables ?? detectIptables)();
+      const found = this.options.iptables?.() ?? detectIptables({ run: this.options.run });
       this.iptablesPromise = found;
       found.catch(() => {
         if (this.iptablesPromise === found) this.iptablesPromise = undefined;
