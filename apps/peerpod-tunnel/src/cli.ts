@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { buildInfo, createProgram } from '@peerpods/cli';
+import { buildInfo, createProgram, type LogFlags, logOptions } from '@peerpods/cli';
+import { createLogger, type Logger } from '@peerpods/log';
+import { type CommandRunner, tracingRunner } from '@peerpods/netops';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import type { TunnelFlags } from './tunnel-commands';
@@ -58,8 +60,37 @@ export function buildCli(): Command {
     description:
       'Sets up, tears down and inspects the VXLAN tunnels that join a pod network namespace on a worker ' +
       'node to the pod namespace inside its pod VM. Uses the same code as the daemons; handy for debugging. ' +
-      'Needs root for everything but --help.',
+      'Needs root for everything but --help. Results go to stdout; -log-level debug shows every ' +
+      'ip, tc and iptables command on stderr.',
   });
+  for (const option of logOptions()) program.addOption(option);
+
+  // Set up before any command runs, from the global -log-format and -log-level.
+  let log: Logger | undefined;
+  let run: CommandRunner | undefined;
+  program.hook('preAction', async () => {
+    const flags = program.opts<LogFlags>();
+    const stderr = { write: (line: string) => process.stderr.write(line) };
+    log = await createLogger('peerpod-tunnel', {
+      format: flags.logFormat,
+      level: flags.logLevel,
+      sink: stderr,
+    });
+    const logger = log;
+    run = flags.logLevel === 'debug' ? tracingRunner((line) => logger.debug(line)) : undefined;
+  });
+  // In JSON a failure is a record like every other line; in text it stays one `peerpod-tunnel: …` line.
+  const act =
+    <A extends unknown[]>(action: (...args: A) => Promise<void>) =>
+    async (...args: A): Promise<void> => {
+      try {
+        await action(...args);
+      } catch (error) {
+        if (log === undefined || program.opts<LogFlags>().logFormat !== 'json') throw error;
+        log.error(error instanceof Error ? error.message : String(error));
+        process.exitCode = 1;
+      }
+    };
 
   tunnelOptions(
     program
@@ -68,8 +99,10 @@ export function buildCli(): Command {
       .description(
         'print the pod-network object cloud-api-adaptor would put into apf.json for this namespace',
       ),
-  ).action(async (netns: string, flags: TunnelFlags) =>
-    print((await apfConfig()).podNetworkJson(await (await tunnels()).workerInspect(netns, flags))),
+  ).action(
+    act(async (netns: string, flags: TunnelFlags) =>
+      print((await apfConfig()).podNetworkJson(await (await tunnels()).workerInspect(netns, flags, run))),
+    ),
   );
 
   const worker = program.command('worker').description('the worker-node side of a tunnel');
@@ -81,10 +114,12 @@ export function buildCli(): Command {
       .description(
         'inspect the pod netns and build the worker side; prints the pod-network object for `podvm up`',
       ),
-  ).action(async (netns: string, flags: TunnelFlags & { remote: string }) =>
-    print(
-      (await apfConfig()).podNetworkJson(
-        await (await tunnels()).workerUp(netns, flags.remote.split(','), flags),
+  ).action(
+    act(async (netns: string, flags: TunnelFlags & { remote: string }) =>
+      print(
+        (await apfConfig()).podNetworkJson(
+          await (await tunnels()).workerUp(netns, flags.remote.split(','), flags, run),
+        ),
       ),
     ),
   );
@@ -93,9 +128,11 @@ export function buildCli(): Command {
       .command('down')
       .argument('<netns>', 'pod network namespace path')
       .description("remove the worker side of the namespace's tunnel (idempotent)"),
-  ).action(async (netns: string, flags: TunnelFlags) => {
-    process.stdout.write(`${await (await tunnels()).workerDown(netns, flags)}\n`);
-  });
+  ).action(
+    act(async (netns: string, flags: TunnelFlags) => {
+      process.stdout.write(`${await (await tunnels()).workerDown(netns, flags, run)}\n`);
+    }),
+  );
 
   const podvm = program.command('podvm').description('the pod-VM side of a tunnel');
   podvm
@@ -104,45 +141,58 @@ export function buildCli(): Command {
     .option('--pod-namespace <path>', 'pod network namespace (created if absent)', '/run/netns/podns')
     .option('--host-interface <name>', 'the pod VM interface for the tunnel (default: the primary one)')
     .description('recreate the pod interface in the pod namespace at the end of a VXLAN tunnel to the worker')
-    .action(async (flags: { config: string; podNamespace: string; hostInterface?: string }) => {
-      await (await tunnels()).podVmUp(await readApf(flags.config), flags.podNamespace, flags.hostInterface);
-      process.stdout.write(`pod interface up in ${flags.podNamespace}\n`);
-    });
+    .action(
+      act(async (flags: { config: string; podNamespace: string; hostInterface?: string }) => {
+        await (await tunnels()).podVmUp(
+          await readApf(flags.config),
+          flags.podNamespace,
+          flags.hostInterface,
+          run,
+        );
+        process.stdout.write(`pod interface up in ${flags.podNamespace}\n`);
+      }),
+    );
   podvm
     .command('down')
     .requiredOption('--config <path>', 'apf.json as cloud-api-adaptor writes it', '/run/peerpod/apf.json')
     .option('--pod-namespace <path>', 'pod network namespace', '/run/netns/podns')
     .description('remove the pod interface and its NOTRACK rules (idempotent)')
-    .action(async (flags: { config: string; podNamespace: string }) => {
-      process.stdout.write(
-        `${await (await tunnels()).podVmDown(await readApf(flags.config), flags.podNamespace)}\n`,
-      );
-    });
+    .action(
+      act(async (flags: { config: string; podNamespace: string }) => {
+        process.stdout.write(
+          `${await (await tunnels()).podVmDown(await readApf(flags.config), flags.podNamespace, run)}\n`,
+        );
+      }),
+    );
 
   program
     .command('list')
     .description('the VXLAN tunnels on this host: namespace, link, VNI, remote, port')
-    .action(async () => {
-      const rows = await (await import('./list')).listTunnels();
-      if (rows.length === 0) process.stdout.write('no VXLAN tunnels\n');
-      for (const row of rows) {
-        process.stdout.write(
-          `${row.netns}\t${row.link}\tvni ${row.vni}\tremote ${row.remote ?? '-'}\tport ${row.port ?? '-'}\n`,
-        );
-      }
-    });
+    .action(
+      act(async () => {
+        const rows = await (await import('./list')).listTunnels();
+        if (rows.length === 0) process.stdout.write('no VXLAN tunnels\n');
+        for (const row of rows) {
+          process.stdout.write(
+            `${row.netns}\t${row.link}\tvni ${row.vni}\tremote ${row.remote ?? '-'}\tport ${row.port ?? '-'}\n`,
+          );
+        }
+      }),
+    );
 
   program
     .command('check')
     .description(
       'what this host is missing for tunnels: root, ip, tc, nsenter, iptables and its flavour, VXLAN support',
     )
-    .action(async () => {
-      const results = await (await import('./check')).checkHost();
-      for (const result of results) {
-        process.stdout.write(`${result.ok ? 'ok     ' : 'MISSING'} ${result.what}: ${result.detail}\n`);
-      }
-      if (results.some((result) => !result.ok)) process.exitCode = 1;
-    });
+    .action(
+      act(async () => {
+        const results = await (await import('./check')).checkHost();
+        for (const result of results) {
+          process.stdout.write(`${result.ok ? 'ok     ' : 'MISSING'} ${result.what}: ${result.detail}\n`);
+        }
+        if (results.some((result) => !result.ok)) process.exitCode = 1;
+      }),
+    );
   return program;
 }

@@ -1,5 +1,5 @@
 import type { PodNetwork } from '@peerpods/apf-config';
-import { detectIptables, getLink, ipBatch, netnsExists } from '@peerpods/netops';
+import { type CommandRunner, detectIptables, getLink, ipBatch, netnsExists } from '@peerpods/netops';
 import {
   POD_VM_TUNNEL_NAME,
   primaryInterface,
@@ -9,38 +9,43 @@ import {
   WORKER_TUNNEL_NAME,
 } from '@peerpods/podnetwork';
 
+// Every function takes the runner for its ip, tc and iptables processes: the CLI traces them at debug.
 export interface TunnelFlags {
   hostInterface?: string;
   vxlanPort: number;
   vxlanMinId: number;
 }
 
-const network = (flags: TunnelFlags) =>
-  new VxlanWorkerNetwork({
-    vxlanPort: flags.vxlanPort,
-    vxlanMinId: flags.vxlanMinId,
-    hostInterface: flags.hostInterface,
-  });
+const network = (flags: TunnelFlags, run?: CommandRunner) =>
+  new VxlanWorkerNetwork(
+    { vxlanPort: flags.vxlanPort, vxlanMinId: flags.vxlanMinId, hostInterface: flags.hostInterface },
+    { run },
+  );
 
-export function workerInspect(netns: string, flags: TunnelFlags): Promise<PodNetwork> {
-  return network(flags).inspect(netns);
+export function workerInspect(netns: string, flags: TunnelFlags, run?: CommandRunner): Promise<PodNetwork> {
+  return network(flags, run).inspect(netns);
 }
 
 /** inspect + worker setup, the way StartVM does it; the result feeds `podvm up`. */
-export async function workerUp(netns: string, remotes: string[], flags: TunnelFlags): Promise<PodNetwork> {
-  const worker = network(flags);
+export async function workerUp(
+  netns: string,
+  remotes: string[],
+  flags: TunnelFlags,
+  run?: CommandRunner,
+): Promise<PodNetwork> {
+  const worker = network(flags, run);
   const podNetwork = await worker.inspect(netns);
   await worker.setup({ sandboxId: 'peerpod-tunnel', netnsPath: netns, instanceIps: remotes, podNetwork });
   return podNetwork;
 }
 
 /** Tears down the tunnel found in the namespace (its vxlan1 tells the VNI); a no-op when there is none. */
-export async function workerDown(netns: string, flags: TunnelFlags): Promise<string> {
-  const link = (await netnsExists(netns)) ? await getLink(WORKER_TUNNEL_NAME, { netns }) : undefined;
+export async function workerDown(netns: string, flags: TunnelFlags, run?: CommandRunner): Promise<string> {
+  const link = (await netnsExists(netns)) ? await getLink(WORKER_TUNNEL_NAME, { netns, run }) : undefined;
   if (link?.vxlan === undefined) return `no tunnel in ${netns}`;
-  const iface = (await primaryInterface({ netns })) ?? 'eth0';
+  const iface = (await primaryInterface({ netns, run })) ?? 'eth0';
   const vni = link.vxlan.id;
-  await network(flags).teardown({
+  await network(flags, run).teardown({
     sandboxId: 'peerpod-tunnel',
     netnsPath: netns,
     podNetwork: {
@@ -66,8 +71,9 @@ export async function podVmUp(
   apf: { podNetwork: PodNetwork },
   podNamespace: string,
   hostInterface?: string,
+  run?: CommandRunner,
 ): Promise<void> {
-  await new VxlanPodVmNetwork().setup({
+  await new VxlanPodVmNetwork({ run }).setup({
     podNetwork: apf.podNetwork,
     podNamespacePath: podNamespace,
     hostInterface,
@@ -75,19 +81,23 @@ export async function podVmUp(
 }
 
 /** Removes the pod interface (if it is ours: a vxlan link) and the NOTRACK rules of the VNI. */
-export async function podVmDown(apf: { podNetwork: PodNetwork }, podNamespace: string): Promise<string> {
+export async function podVmDown(
+  apf: { podNetwork: PodNetwork },
+  podNamespace: string,
+  run?: CommandRunner,
+): Promise<string> {
   const { podNetwork } = apf;
   const vni = podNetwork.vxlanId ?? 555000 + podNetwork.index;
   const iface = podNetwork.interface || POD_VM_TUNNEL_NAME;
   let removed = false;
   if (await netnsExists(podNamespace)) {
-    const link = await getLink(iface, { netns: podNamespace });
+    const link = await getLink(iface, { netns: podNamespace, run });
     if (link?.kind === 'vxlan') {
-      await ipBatch([`link del ${iface}`], { netns: podNamespace });
+      await ipBatch([`link del ${iface}`], { netns: podNamespace, run });
       removed = true;
     }
   }
-  await removeNotrackRules(await detectIptables(), vni, {});
+  await removeNotrackRules(await detectIptables({ run }), vni, { run });
   return removed
     ? `removed ${iface} (VNI ${vni}) from ${podNamespace}`
     : `no tunnel interface ${iface} in ${podNamespace}`;

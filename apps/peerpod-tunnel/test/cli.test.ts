@@ -22,3 +22,23 @@ test('an unknown option fails with a message that names it', async () => {
   assert.notEqual(run.exitCode, 0);
   assert.match(run.stderr, /unknown option '--no-such-option'/);
 });
+
+test('-log-format and -log-level are global options with LOG_FORMAT/LOG_LEVEL, shown in help', async () => {
+  const run = await runCaptured(buildCli(), ['worker', 'up', '--help']);
+  assert.equal(run.exitCode, 0);
+  const help = run.stdout.replace(/\s+/g, ' ');
+  assert.match(
+    help,
+    /Global Options: --log-format <format> .*\(choices: "text", "json", default: "text", env: LOG_FORMAT\)/,
+  );
+  assert.match(
+    help,
+    /--log-level <level> .*\(choices: "debug", "info", "warn", "error", default: "info", env: LOG_LEVEL\)/,
+  );
+});
+
+test('a log level that does not exist is a usage error: exit 2, naming the choices', async () => {
+  const run = await runCaptured(buildCli(), ['-log-level', 'verbose', 'list']);
+  assert.equal(run.exitCode, 2);
+  assert.match(run.stderr, /^peerpod-tunnel: option '--log-level <level>' argument 'verbose' is invalid/);
+});

@@ -94,8 +94,24 @@ test('check, inspect, worker up, podvm up, traffic through the tunnel, list, and
   assert.equal(inspected['pod-hw-addr'], '0a:58:0a:f4:09:05');
   assert.equal(inspected['worker-node-ip'], '198.51.100.1/24');
 
-  const up = JSON.parse((await tunnel(ns.W, 'worker', 'up', path(ns.P), '--remote', '198.51.100.2')).stdout);
+  // -log-level debug shows each command on stderr; stdout stays the pod-network object alone.
+  const traced = await tunnel(
+    ns.W,
+    '-log-level',
+    'debug',
+    'worker',
+    'up',
+    path(ns.P),
+    '--remote',
+    '198.51.100.2',
+  );
+  const up = JSON.parse(traced.stdout);
   assert.equal(up['vxlan-id'], 555000);
+  assert.match(
+    traced.stderr,
+    /\[peerpod-tunnel\] DEBUG: running ip -batch - <<< link add vxlan1 .* type vxlan id 555000 /,
+  );
+  assert.match(traced.stderr, /running tc .*mirred egress redirect dev vxlan1/);
   const config = join(tempDir(), 'apf.json');
   writeFileSync(
     config,
@@ -140,4 +156,19 @@ test('bad input: a namespace that does not exist is named in the error', { timeo
     (error: Error & { stderr?: string }) =>
       /network namespace \/run\/netns\/does-not-exist does not exist/.test(error.stderr ?? ''),
   );
+});
+
+test('-log-format json: a failure is one JSON record at level error, exit 1', {
+  timeout: 60_000,
+}, async () => {
+  const failed = await tunnel(ns.W, '-log-format', 'json', 'inspect', '/run/netns/does-not-exist').then(
+    () => assert.fail('inspect of a missing namespace succeeded'),
+    (error: Error & { stderr: string; code: number }) => error,
+  );
+  assert.equal(failed.code, 1);
+  const lines = failed.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, failed.stderr);
+  const record = JSON.parse(lines[0]!);
+  assert.equal(record.level, 'error');
+  assert.match(record.msg ?? record.message, /network namespace \/run\/netns\/does-not-exist does not exist/);
 });

@@ -22,3 +22,14 @@ test('an unknown option fails with a message that names it', async () => {
   assert.notEqual(run.exitCode, 0);
   assert.match(run.stderr, /unknown option '--no-such-option'/);
 });
+
+test('takes -log-format and -log-level like every binary (LOG_FORMAT, LOG_LEVEL)', async () => {
+  const run = await runCaptured(buildCli(), ['--help']);
+  assert.equal(run.exitCode, 0);
+  const help = run.stdout.replace(/\s+/g, ' ');
+  assert.match(help, /--log-format <format> .*\(choices: "text", "json", default: "text", env: LOG_FORMAT\)/);
+  assert.match(help, /--log-level <level> .*default: "info", env: LOG_LEVEL\)/);
+  const bad = await runCaptured(buildCli(), ['-log-format', 'xml']);
+  assert.equal(bad.exitCode, 2);
+  assert.match(bad.stderr, /argument 'xml' is invalid/);
+});
