@@ -1,6 +1,6 @@
 import { LOG_OPTION_SPECS, type OptionSpec } from '@peerpods/config';
 
-/** The options every provider shares, with upstream's flags, env vars and defaults (upstream-caa.md §1.1). */
+/** The options every provider shares, with upstream's flags, env vars and defaults (docs/compatibility.md §1). */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   {
     flag: 'socket',

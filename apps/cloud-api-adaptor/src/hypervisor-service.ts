@@ -2,7 +2,7 @@ import { HypervisorService, type hypervisor } from '@peerpods/protocols';
 import { type MethodTable, type ServerCall, serviceMethods } from '@peerpods/ttrpc';
 import type { SandboxManager } from './sandbox-manager';
 
-/** hypervisor.Hypervisor, as the kata shim calls it (hypervisor-service.md). */
+/** hypervisor.Hypervisor, as the kata shim calls it (docs/compatibility.md §2.1). */
 export function hypervisorMethods(sandboxes: SandboxManager): MethodTable {
   return serviceMethods(HypervisorService, {
     version: (): hypervisor.VersionResponse => ({ version: '0.0.0' }),

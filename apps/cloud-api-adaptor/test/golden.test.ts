@@ -1,5 +1,5 @@
 // apf.json and user-data for a fixed input, against golden files written from upstream's field
-// lists (upstream-caa.md §2.2, §2.7, §4.1). UPDATE_GOLDEN=1 rewrites user-data.yaml (review the diff).
+// lists (docs/compatibility.md §2.3, §2.5, §4.1). UPDATE_GOLDEN=1 rewrites user-data.yaml (review the diff).
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

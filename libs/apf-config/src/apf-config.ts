@@ -1,6 +1,6 @@
 /**
  * apf.json as upstream cloud-api-adaptor writes it and upstream's agent-protocol-forwarder reads it
- * (../shared/specs/upstream-caa.md §4.1). Property names here are camelCase; the JSON names and
+ * (docs/compatibility.md §4.1). Property names here are camelCase; the JSON names and
  * their order are in serialize.ts.
  */
 export type RouteProtocol = 'kernel' | 'boot' | 'static' | 'dhcp';

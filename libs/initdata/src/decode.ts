@@ -1,5 +1,5 @@
 /**
- * Initdata as the pod VM reads it (upstream-caa.md §6 step 4): base64 → gunzip → TOML
+ * Initdata as the pod VM reads it (docs/compatibility.md §6.6): base64 → gunzip → TOML
  * `{algorithm, version, data}`; the digest is the hex hash, per `algorithm`, of the decompressed
  * TOML bytes exactly as delivered (attestation binds this digest, so no re-serialisation).
  */

@@ -1,5 +1,5 @@
 /**
- * What the pod VM uses when user-data brings no initdata (upstream-caa.md §6 step 4): sha256, version
+ * What the pod VM uses when user-data brings no initdata (docs/compatibility.md §6.6): sha256, version
  * 0.1.0, one empty `aa.toml`. No trailing newline: the digest is over exactly these bytes.
  */
 export const DEFAULT_INITDATA_TOML = `algorithm = "sha256"

@@ -38,7 +38,7 @@ export interface VxlanPodVmNetworkOptions {
 }
 
 /**
- * The pod-VM side of the VXLAN tunnel (upstream-caa.md §5.3): recreate the pod's interface (IP, MAC,
+ * The pod-VM side of the VXLAN tunnel (docs/compatibility.md §5.3): recreate the pod's interface (IP, MAC,
  * MTU, routes, permanent neighbours) in the pod netns as the end of a tunnel to the worker.
  */
 export class VxlanPodVmNetwork implements PodVmNetwork {

@@ -50,7 +50,7 @@ export interface VxlanWorkerNetworkOptions {
 }
 
 /**
- * The worker side of the VXLAN tunnel (upstream-caa.md §5.1, §5.2): inspect a pod netns, then build
+ * The worker side of the VXLAN tunnel (docs/compatibility.md §5.1, §5.2): inspect a pod netns, then build
  * `vxlan1` in it (created from the host netns, so its UDP socket stays there), redirect the pod
  * interface to it with tc, and exempt the UDP flow from conntrack in the host's raw table.
  */

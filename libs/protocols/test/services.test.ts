@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AgentService, HealthService, HypervisorService, methodNames, PodVMInfoService } from '../src/index';
 
-// From ../shared/specs/agent-service.md §2.1, in order.
+// kata 4.1.0's agent.proto order (README.md, Sources).
 // biome-ignore format: one table, as in the spec
 const AGENT_METHODS = [
   'CreateContainer', 'StartContainer', 'RemoveContainer', 'ExecProcess', 'SignalProcess', 'WaitProcess',

@@ -10,7 +10,7 @@ const ascii = (text: string) => Buffer.from(text).toString('hex');
 const body = (parts: Uint8Array[]) => Buffer.concat(parts).subarray(10);
 
 describe('hypervisor messages', () => {
-  test('CreateVM of hypervisor-service.md §2.1 decodes and re-encodes to the same bytes', () => {
+  test('CreateVM of docs/ttrpc.md §7.6 decodes and re-encodes to the same bytes', () => {
     const key = 'io.kubernetes.cri.sandbox-name';
     const payload = hex(`0a 03 73 62 31 12 23 0a 1e ${ascii(key)} 12 01 70 1a 02 2f 6e`);
     const request = hypervisor.CreateVMRequest.decode(payload);

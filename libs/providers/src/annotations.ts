@@ -1,6 +1,6 @@
 /**
- * The sandbox annotations kata's remote hypervisor sends in CreateVM (hypervisor-service.md §5.1), and
- * upstream's reading of them (upstream-caa.md §2.2 step 2-3). Kata sends its final config, so unset
+ * The sandbox annotations kata's remote hypervisor sends in CreateVM (docs/compatibility.md §2.2), and
+ * upstream's reading of them (docs/compatibility.md §2.2). Kata sends its final config, so unset
  * values arrive as `"0"` or `""`.
  */
 import type { InstanceTypeSpec } from './instance';

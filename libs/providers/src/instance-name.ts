@@ -1,6 +1,6 @@
 /**
  * Upstream's pod VM name, `podvm-<pod>-<first 8 chars of sandbox id>`. The upstream e2e suite derives
- * the VM name from the log line this way, so the rule must match exactly (upstream-caa.md §2.2).
+ * the VM name from the log line this way, so the rule must match exactly (docs/compatibility.md §2.3).
  */
 const PREFIX = 'podvm';
 /** `podvm` + `-` before the pod part + `-` and 8 id chars after it. */

@@ -1,5 +1,5 @@
 /**
- * Which cloud instance type a pod VM gets (upstream-caa.md §2.6): the `machine_type` annotation,
+ * Which cloud instance type a pod VM gets (docs/compatibility.md §2.4): the `machine_type` annotation,
  * else the smallest GPU type that fits, else the smallest non-GPU type that fits the vCPU and memory
  * annotations, else the provider's default; then the choice is checked against the supported list.
  * Error messages are upstream's, byte for byte: the upstream e2e suite matches them in pod events.

@@ -1,6 +1,6 @@
 /**
  * What a provider is asked to create and what it hands back. Field meanings follow upstream's
- * `InstanceTypeSpec` and `Instance` (upstream-caa.md §7).
+ * `InstanceTypeSpec` and `Instance` (docs/compatibility.md §7.1).
  */
 
 /** The pod VM's shape, from the sandbox annotations plus daemon settings. `''` means "not set". */

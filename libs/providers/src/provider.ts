@@ -1,5 +1,5 @@
 /**
- * The contract between the daemon and a cloud provider (upstream-caa.md §7). One factory per cloud
+ * The contract between the daemon and a cloud provider (docs/compatibility.md §7.1). One factory per cloud
  * is registered; the daemon resolves the factory's options, creates the provider once, and then
  * calls `createInstance` from StartVM and `deleteInstance` from StopVM or failure cleanup.
  */

@@ -1,6 +1,6 @@
 /**
  * How the `#cloud-config` text travels to the VM. Upstream: AWS, Azure, GCP, Alibaba and PowerVS
- * want base64; IBM Cloud VPC takes it raw; libvirt writes a `cidata` ISO (upstream-caa.md §2.7).
+ * want base64; IBM Cloud VPC takes it raw; libvirt writes a `cidata` ISO (docs/compatibility.md §2.5).
  */
 export type UserDataEncoding = 'base64' | 'raw' | 'cidata-iso';
 

@@ -1,6 +1,6 @@
 /**
  * The user-data the pod VM boots with: cloud-init's `#cloud-config` with one `write_files` entry per
- * file, in upstream's exact layout (upstream-caa.md §2.7), because the unmodified Go process-user-data
+ * file, in upstream's exact layout (docs/compatibility.md §2.5), because the unmodified Go process-user-data
  * in existing pod VM images parses it strictly as `{write_files: [{path, content}]}`:
  *
  *   #cloud-config            header, then one blank line

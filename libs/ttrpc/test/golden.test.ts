@@ -1,4 +1,4 @@
-// The worked frames of ../shared/specs/ttrpc.md §11 and hypervisor-service.md §2.1, byte for byte.
+// The worked frames of docs/ttrpc.md §7, byte for byte.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {

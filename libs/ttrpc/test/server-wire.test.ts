@@ -1,4 +1,4 @@
-// Server behaviour at the wire level, driven by hand-made frames (../shared/specs/ttrpc.md §8).
+// Server behaviour at the wire level, driven by hand-made frames (docs/ttrpc.md §6).
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Streaming, TS client ↔ TS server, checked against the frame rules of ../shared/specs/ttrpc.md §7.4.
+// Streaming, TS client ↔ TS server, checked against the frame rules of docs/ttrpc.md §5.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The pod VM's reading of user-data (upstream-caa.md §2.7, §6 step 3). Upstream decodes it with
+ * The pod VM's reading of user-data (docs/compatibility.md §2.5, §6.4). Upstream decodes it with
  * gopkg.in/yaml.v2's UnmarshalStrict into `struct{ WriteFiles []struct{ Path, Content string } }`;
  * this reproduces what that accepts and refuses:
  *

@@ -1,5 +1,5 @@
 /**
- * Which source the user-data comes from (upstream-caa.md §6 step 1), first match wins:
+ * Which source the user-data comes from (docs/compatibility.md §6.1), first match wins:
  * the file `/media/cidata/user-data` exists → File; CPUID hypervisor vendor "Microsoft Hv" → Azure;
  * DMI manufacturer "Amazon EC2" → AWS; hypervisor "KVMKVMKVM" and GCP's metadata server answers →
  * GCP; DMI manufacturer "Alibaba Cloud" → Alibaba; otherwise none (IBM Cloud, PowerVS, s390x: their

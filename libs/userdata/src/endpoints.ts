@@ -1,5 +1,5 @@
 /**
- * Where each cloud serves user-data (upstream-caa.md §6). Only the base URL (scheme, host, port) is
+ * Where each cloud serves user-data (docs/compatibility.md §6.2). Only the base URL (scheme, host, port) is
  * configurable; the paths and query strings are the services' own.
  */
 export interface MetadataEndpoints {

@@ -1,5 +1,5 @@
 /**
- * What initdata turns into (upstream-caa.md §6 step 4): its `data` entries aa.toml, cdh.toml and
+ * What initdata turns into (docs/compatibility.md §6.6): its `data` entries aa.toml, cdh.toml and
  * policy.rego as files in /run/peerpod, and the digest in /run/peerpod/initdata.digest. Decoding is
  * @peerpods/initdata's (base64 → gunzip → TOML, digest per `algorithm` over the decompressed bytes);
  * this only decides which files result, so nothing is written before all of it is known to be good.

@@ -1,5 +1,5 @@
 /**
- * The pod VM's files (upstream-caa.md §1.7, §6) and the mode each is written with. Every path here is
+ * The pod VM's files (docs/compatibility.md §6.5) and the mode each is written with. Every path here is
  * the in-VM path; `inRoot` maps it under the root directory the caller chose (`/` in a real VM, a
  * temporary directory in tests).
  */

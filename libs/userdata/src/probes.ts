@@ -1,5 +1,5 @@
 /**
- * The two facts upstream's provider heuristics use (upstream-caa.md §6), read from files so that a
+ * The two facts upstream's provider heuristics use (docs/compatibility.md §6.1), read from files so that a
  * root directory can stand in for the VM's / in tests, and each overridable outright:
  *
  * - DMI system manufacturer, what go-dmidecode's "system-manufacturer" gives upstream (SMBIOS type 1):

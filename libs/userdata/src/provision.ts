@@ -1,5 +1,5 @@
 /**
- * `process-user-data provision-files` (upstream-caa.md §6): find the user-data source, fetch and
+ * `process-user-data provision-files` (docs/compatibility.md §6): find the user-data source, fetch and
  * parse it, keep the allow-listed files, add what initdata derives (the default initdata when there
  * is none), then write all of it in one FileBatch: either every file lands or none does.
  */

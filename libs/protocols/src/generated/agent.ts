@@ -17,7 +17,7 @@ export const protobufFileName = "agent.proto";
 
 /**
  * Kata agent API, full service name grpc.AgentService (42 unary methods).
- * Written from ../shared/specs/agent-service.md §1, §2.1, §4; wire-compatible with kata-containers 4.1.0.
+ * Field names, numbers and labels as kata-containers 4.1.0's agent.proto (src/libs/protocols/protos); see README.md.
  */
 
 export interface CreateSandboxRequest {

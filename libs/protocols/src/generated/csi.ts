@@ -13,7 +13,7 @@ export const protobufFileName = "csi.proto";
 
 /**
  * Volume statistics messages used by AgentService.GetVolumeStats.
- * Written from ../shared/specs/agent-service.md §1, §4.6; wire-compatible with kata-containers 4.1.0.
+ * As kata-containers 4.1.0's csi.proto; see README.md.
  */
 
 export interface VolumeStatsResponse {

@@ -13,7 +13,7 @@ export const protobufFileName = "health.proto";
 
 /**
  * Kata agent health service, full name grpc.Health.
- * Written from ../shared/specs/agent-service.md §1, §2.2, §4.5; wire-compatible with kata-containers 4.1.0.
+ * As kata-containers 4.1.0's health.proto; see README.md.
  */
 
 export interface CheckRequest {

@@ -13,7 +13,7 @@ export const protobufFileName = "hypervisor.proto";
 
 /**
  * Remote hypervisor service (kata shim -> cloud-api-adaptor), full name hypervisor.Hypervisor.
- * Written from ../shared/specs/hypervisor-service.md §1-2; wire-compatible with kata-containers 4.1.0.
+ * As kata-containers 4.1.0's src/runtime/protocols/hypervisor/hypervisor.proto; see README.md.
  */
 
 export interface VersionRequest {

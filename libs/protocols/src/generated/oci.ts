@@ -13,7 +13,7 @@ export const protobufFileName = "oci.proto";
 
 /**
  * OCI runtime spec messages carried in CreateContainerRequest.OCI (package grpc).
- * Written from ../shared/specs/agent-service.md §1, §4.3; wire-compatible with kata-containers 4.1.0.
+ * As kata-containers 4.1.0's oci.proto; see README.md.
  * Field names are PascalCase as upstream, so JSON names match Go's.
  */
 

@@ -13,7 +13,7 @@ export const protobufFileName = "podvminfo.proto";
 
 /**
  * Pod VM info service served by cloud-api-adaptor on the hypervisor socket, full name podvminfo.PodVMInfo.
- * Written from ../shared/specs/hypervisor-service.md §3; wire-compatible with cloud-api-adaptor main fbdde756.
+ * As cloud-api-adaptor main fbdde756's proto/podvminfo/podvminfo.proto; see README.md.
  */
 
 export interface GetInfoRequest {

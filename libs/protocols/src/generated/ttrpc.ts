@@ -14,7 +14,7 @@ export const protobufFileName = "ttrpc.proto";
 
 /**
  * ttrpc envelope messages (data of Request and Response frames).
- * Written from ../shared/specs/ttrpc.md §5.1-5.4; wire-compatible with containerd/ttrpc v1.2.7
+ * See docs/ttrpc.md §3; wire-compatible with containerd/ttrpc v1.2.7
  * and ttrpc-rust v0.9.0 (whose copy uses package grpc; package names are not on the wire).
  */
 

@@ -13,7 +13,7 @@ export const protobufFileName = "types.proto";
 
 /**
  * Network types shared by the agent API (package types).
- * Written from ../shared/specs/agent-service.md §1, §4.4; wire-compatible with kata-containers 4.1.0.
+ * As kata-containers 4.1.0's types.proto; see README.md.
  */
 
 export enum IPFamily {

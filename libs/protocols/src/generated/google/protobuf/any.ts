@@ -13,7 +13,7 @@ export const protobufFileName = "google/protobuf/any.proto";
 
 /**
  * google.protobuf.Any, as used by google.rpc.Status.details.
- * Written from ../shared/specs/ttrpc.md §5.6.
+ * See docs/ttrpc.md §4.
  */
 
 export interface Any {

@@ -13,7 +13,7 @@ export const protobufFileName = "google/protobuf/empty.proto";
 
 /**
  * google.protobuf.Empty, the well-known empty message (encodes to zero bytes).
- * Written from ../shared/specs/agent-service.md §1 and §4; wire-compatible with kata-containers 4.1.0.
+ * The well-known type; kata's agent.proto imports it.
  */
 
 export interface Empty {

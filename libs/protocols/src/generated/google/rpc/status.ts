@@ -14,11 +14,11 @@ export const protobufFileName = "google/rpc/status.proto";
 
 /**
  * google.rpc.Status, the error carried in ttrpc.Response.status.
- * Written from ../shared/specs/ttrpc.md §5.5.
+ * See docs/ttrpc.md §4.
  */
 
 export interface Status {
-  /** gRPC canonical code (ttrpc.md §5.7) */
+  /** gRPC canonical code (docs/ttrpc.md §4) */
   code: number;
   message: string;
   details: Any[];
