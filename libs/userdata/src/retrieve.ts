@@ -1,6 +1,6 @@
 /**
- * Fetch, then parse, with fixed-interval retries until the user-data parses (docs/compatibility.md §6.3,
- * 2: 5 s, within the overall fetch timeout): at boot the metadata service may not have it yet, and a
+ * Fetch, then parse, with fixed-interval retries until the user-data parses (docs/compatibility.md §6.3:
+ * every 5 s, within the overall fetch timeout): at boot the metadata service may not have it yet, and a
  * cidata file may still be being written. User-data over the size limit is final and not retried.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
