@@ -88,7 +88,7 @@ describe('provision-files in-process', () => {
       '--aws-imds-url',
       'nope',
     ]);
-    assert.equal(url.exitCode, 1);
+    assert.equal(url.exitCode, 2, 'a bad URL is a usage error');
     assert.match(url.stderr, /-aws-imds-url: "nope" is not an http\(s\) URL/);
     const interval = await runCaptured(buildCli({ env: { PEERPODS_USERDATA_RETRY_INTERVAL: '5' } }), [
       'provision-files',
