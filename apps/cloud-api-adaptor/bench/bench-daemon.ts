@@ -45,6 +45,9 @@ function benchProvider(): Provider & { setPort(port: number): void } {
       standIn?.stdin?.end();
     },
     async verifyConfig() {},
+    async listInstances() {
+      return [];
+    },
   };
 }
 

@@ -137,6 +137,14 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     description: '[experimental] CIDRs routed through the tunnel with ext-network-via-podvm',
   },
   {
+    flag: 'peerpods-cluster-id',
+    env: 'PEERPODS_CLUSTER_ID',
+    type: 'string',
+    default: '',
+    description:
+      "tags every pod VM with this cluster id (besides its sandbox id and this node, NODE_NAME else the host name), so that this node only ever lists and sweeps its own cluster's VMs in a shared cloud account",
+  },
+  {
     flag: 'disable-tls',
     type: 'bool',
     default: false,

@@ -1,5 +1,6 @@
 import { ConfigError, logSettings, type OptionValues } from '@peerpods/config';
 import type { LogFormat, LogLevel } from '@peerpods/log';
+import { nodeNameFrom, type Owner } from '@peerpods/providers';
 
 /** The daemon's own settings, typed and validated, from the resolved common options. */
 export interface DaemonConfig {
@@ -21,6 +22,8 @@ export interface DaemonConfig {
   peerpodsLimitPerNode: number;
   enableScratchSpace: boolean;
   disableTls: boolean;
+  /** Whose pod VMs these are (ownership tags). */
+  owner: Owner;
   logFormat: LogFormat;
   logLevel: LogLevel;
 }
@@ -28,6 +31,16 @@ export interface DaemonConfig {
 function inRange(flag: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`invalid value "${value}" for -${flag}: must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+// A tag value in every cloud, and a filter value in their list calls.
+function clusterId(value: string): string {
+  if (!/^[A-Za-z0-9._-]{0,128}$/.test(value)) {
+    throw new ConfigError(
+      `invalid value ${JSON.stringify(value)} for -peerpods-cluster-id: up to 128 of A-Z a-z 0-9 . _ -`,
+    );
   }
   return value;
 }
@@ -67,6 +80,7 @@ export function daemonConfig(values: OptionValues): DaemonConfig {
     peerpodsLimitPerNode: num('peerpods-limit-per-node'),
     enableScratchSpace: bool('enable-scratch-space'),
     disableTls: bool('disable-tls'),
+    owner: { nodeName: nodeNameFrom(process.env), clusterId: clusterId(text('peerpods-cluster-id')) },
     logFormat,
     logLevel,
   };

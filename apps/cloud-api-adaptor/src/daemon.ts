@@ -53,6 +53,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   await refuseIfServed(config.socketPath);
   const provider: ProviderWithCatalog = await factory.create(options.values, {
     log: (message) => adaptor.child(`cloud/${factory.name}`).info(message),
+    owner: config.owner,
   });
   let sandboxes: SandboxManager;
   let server: TtrpcServer;

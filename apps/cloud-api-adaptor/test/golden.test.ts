@@ -34,6 +34,7 @@ test('apf.json and the #cloud-config user-data match the golden files', async ()
     deleteInstance: async () => {},
     teardown: async () => {},
     verifyConfig: async () => {},
+    listInstances: async () => [],
   };
   const manager = new SandboxManager({
     config,

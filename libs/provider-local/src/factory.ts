@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { isSea } from 'node:sea';
 import type { OptionValues } from '@peerpods/config';
+import type { PodVmBinaries } from '@peerpods/pod-vm-host';
 import type { ProviderFactory } from '@peerpods/providers';
 import { LOCAL_OPTIONS } from './options';
-import type { PodVmBinaries } from './pod-vm-boot';
 
 /** `cloud-api-adaptor local`: the embedded default, pod VMs as network namespaces on this machine. */
 export const localProviderFactory: ProviderFactory = {

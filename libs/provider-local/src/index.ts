@@ -2,4 +2,3 @@
 export { localProviderFactory } from './factory';
 export type { LocalProvider, LocalProviderSettings } from './local-provider';
 export { LOCAL_OPTIONS } from './options';
-export type { PodVmBinaries } from './pod-vm-boot';

@@ -293,7 +293,7 @@ test('bad configuration: a clashing subnet, a busy state directory, a missing pr
   writeFileSync(join(busy, '.owner'), '1\n'); // PID 1 is alive and is not us
   await assert.rejects(
     startProvider({ stateDir: busy, netns: daemon.path, binaries }),
-    /local state directory .*busy is in use by process 1; stop it, or give this daemon its own with -local-state-dir/,
+    /local state directory .*busy is in use by process 1; stop it, or give this one its own with -local-state-dir/,
   );
 
   // The claim of a daemon that is gone (its PID no longer runs) is taken over.
@@ -320,7 +320,7 @@ test('bad configuration: a clashing subnet, a busy state directory, a missing pr
   writeFileSync(join(foreign, 'notes.txt'), 'keep me');
   await assert.rejects(
     startProvider({ stateDir: foreign, netns: daemon.path, binaries }),
-    /local state directory .*foreign is not empty and was not made by the local provider; give it an empty or new one with -local-state-dir/,
+    /local state directory .*foreign is not empty and was not made by peer pods; give it an empty or new one with -local-state-dir/,
   );
   assert.deepEqual(readdirSync(foreign).sort(), ['notes.txt', 'photos']);
 

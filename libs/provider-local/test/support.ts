@@ -4,8 +4,8 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIpv4Subnet } from '@peerpods/netops';
+import type { PodVmBinaries } from '@peerpods/pod-vm-host';
 import { LocalProvider, type LocalProviderSettings } from '../src/local-provider';
-import type { PodVmBinaries } from '../src/pod-vm-boot';
 
 function script(path: string, body: string): string {
   writeFileSync(path, `#!/bin/sh\n${body}\n`);

@@ -28,6 +28,17 @@ export {
   selectInstanceType,
   sortInstanceTypes,
 } from './instance-type';
+export {
+  isOwnedBy,
+  nodeNameFrom,
+  OWNER_TAG_CLUSTER,
+  OWNER_TAG_NODE,
+  OWNER_TAG_SANDBOX,
+  type OwnedInstance,
+  type Owner,
+  ownershipTags,
+  parseTags,
+} from './ownership';
 export type { CreateInstanceRequest, Provider, ProviderContext, ProviderFactory } from './provider';
 export { ProviderRegistry } from './registry';
 export { cloudConfig, type UserDataFile } from './user-data';

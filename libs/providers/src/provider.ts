@@ -5,6 +5,7 @@
  */
 import type { OptionSpec, OptionValues } from '@peerpods/config';
 import type { Instance, InstanceTypeSpec } from './instance';
+import type { OwnedInstance, Owner } from './ownership';
 import type { UserDataEncoding } from './user-data-encoding';
 
 export interface CreateInstanceRequest {
@@ -32,11 +33,18 @@ export interface Provider {
   teardown(): Promise<void>;
   /** Checks the configuration against the cloud (`-cloud-config-verify`); throws what is wrong. */
   verifyConfig(): Promise<void>;
+  /**
+   * The instances this node owns (its ownership tags, `ProviderContext.owner`), whatever their state
+   * short of gone, with their tags and creation time: what an orphan sweep works from.
+   */
+  listInstances(signal?: AbortSignal): Promise<OwnedInstance[]>;
 }
 
 export interface ProviderContext {
   /** Writes one log line under the provider's prefix. */
   log: (message: string) => void;
+  /** Whose instances these are: every instance is tagged with it (see `ownershipTags`). */
+  owner: Owner;
 }
 
 export interface ProviderFactory {

@@ -13,6 +13,7 @@ const factory = (name: string): ProviderFactory => ({
     deleteInstance: async () => {},
     teardown: async () => {},
     verifyConfig: async () => {},
+    listInstances: async () => [],
   }),
 });
 

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { waitForBoot } from './boot-readiness';
 import type { InstanceRecord } from './instance-record';
 import { runInNetns, spawnInNetns } from './processes';
@@ -10,6 +10,17 @@ export interface PodVmBinaries {
   processUserData: string;
   forwarder: string;
   agent: string;
+}
+
+/** How a pod VM gets its user-data, and what its "hardware" tells process-user-data. */
+export interface BootPlan {
+  /** Written as `<root>/media/cidata/user-data` (the local provider); unset: fetched from a metadata service. */
+  userData?: string;
+  /**
+   * Files under the VM's root that stand for its firmware, keyed by path relative to the root:
+   * `sys/class/dmi/id/sys_vendor` = "Amazon EC2" makes process-user-data take the EC2 path.
+   */
+  hardware?: Readonly<Record<string, string>>;
 }
 
 export interface BootedPodVm {
@@ -37,13 +48,14 @@ export function podVmPaths(root: string) {
 }
 
 /**
- * What a pod VM's boot does, in its order: the user-data arrives as a cidata file, process-user-data
+ * What a pod VM's boot does, in its order: the user-data arrives as a cidata file (or waits in a
+ * metadata service), process-user-data
  * turns it into /run/peerpod (here `<root>/run/peerpod`), then the kata agent and
  * agent-protocol-forwarder start. Resolves once the forwarder has set up the pod network and listens.
  */
 export async function bootPodVm(
   record: InstanceRecord,
-  userData: string,
+  plan: BootPlan,
   binaries: PodVmBinaries,
   signal: AbortSignal,
   /** Every program is added here as soon as it is spawned, so a failed boot can still stop it. */
@@ -56,11 +68,18 @@ export async function bootPodVm(
     forwarder: join(paths.logDir, 'agent-protocol-forwarder.log'),
   };
   await Promise.all([
-    mkdir(join(record.root, 'media/cidata'), { recursive: true, mode: 0o700 }),
     mkdir(join(record.root, 'run/kata-containers'), { recursive: true, mode: 0o700 }),
     mkdir(paths.logDir, { recursive: true, mode: 0o700 }),
   ]);
-  await writeFile(paths.userData, userData, { mode: 0o600 });
+  if (plan.userData !== undefined) {
+    await mkdir(dirname(paths.userData), { recursive: true, mode: 0o700 });
+    await writeFile(paths.userData, plan.userData, { mode: 0o600 });
+  }
+  for (const [path, content] of Object.entries(plan.hardware ?? {})) {
+    const file = join(record.root, path);
+    await mkdir(dirname(file), { recursive: true, mode: 0o755 });
+    await writeFile(file, content);
+  }
   const env = { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
   // The agent needs no user-data: it starts while process-user-data runs, as on a booting VM.
   const agent = spawnInNetns(record.name, binaries.agent, [], {

@@ -8,6 +8,7 @@ import {
   runIp,
   subnetContaining,
 } from '@peerpods/netops';
+import type { HostLabels } from './labels';
 
 /**
  * Makes sure the provider's bridge exists in the daemon's network namespace with the subnet's
@@ -15,7 +16,12 @@ import {
  * unreachable, or worse, another network would be). A bridge of the same name left by a crashed run
  * is adopted.
  */
-export async function ensureBridge(name: string, subnet: Ipv4Subnet, netns?: string): Promise<void> {
+export async function ensureBridge(
+  name: string,
+  subnet: Ipv4Subnet,
+  labels: HostLabels,
+  netns?: string,
+): Promise<void> {
   const gateway = `${hostAddress(subnet, 1)}/${subnet.prefixLength}`;
   const [{ links, addresses }, routes] = await Promise.all([
     listLinksAndAddresses({ family: 'inet', netns }),
@@ -31,15 +37,15 @@ export async function ensureBridge(name: string, subnet: Ipv4Subnet, netns?: str
     }
     if (overlaps(routed, subnet)) {
       throw new Error(
-        `local subnet ${subnet.cidr} overlaps the route "${route.dst}${route.dev ? ` dev ${route.dev}` : ''}" ` +
-          'in this network namespace; choose a free one with -local-subnet',
+        `${labels.owner} subnet ${subnet.cidr} overlaps the route "${route.dst}${route.dev ? ` dev ${route.dev}` : ''}" ` +
+          `in this network namespace; choose a free one with ${labels.options.subnet}`,
       );
     }
   }
   const existing = links.find((link) => link.name === name);
   if (existing && existing.kind !== 'bridge') {
     throw new Error(
-      `local bridge ${name} exists but is a ${existing.kind ?? 'device'}, not a bridge; choose another with -local-bridge`,
+      `${labels.owner} bridge ${name} exists but is a ${existing.kind ?? 'device'}, not a bridge; choose another with ${labels.options.bridge}`,
     );
   }
   const lines: string[] = [];

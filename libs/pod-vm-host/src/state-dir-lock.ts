@@ -1,9 +1,10 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { HostLabels } from './labels';
 import { isAlive } from './processes';
 
 const OWNER_FILE = '.owner';
-/** Marks a directory as the local provider's, so it never sweeps a directory it did not make. */
+/** Marks a directory as a pod VM host's, so it never sweeps a directory it did not make. */
 const MARKER_FILE = '.peerpods-local-state';
 
 /**
@@ -11,22 +12,19 @@ const MARKER_FILE = '.peerpods-local-state';
  * VMs at start, so a second one is refused while the first is alive. A directory that holds other
  * things and was not made by this provider is refused too, as the sweep would delete them.
  */
-export async function claimStateDir(stateDir: string): Promise<void> {
+export async function claimStateDir(stateDir: string, labels: HostLabels): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const entries = await readdir(stateDir);
   if (entries.length > 0 && !entries.includes(MARKER_FILE)) {
     throw new Error(
-      `local state directory ${stateDir} is not empty and was not made by the local provider; give it an empty or new one with -local-state-dir`,
+      `${labels.owner} state directory ${stateDir} is not empty and was not made by peer pods; give it an empty or new one with ${labels.options.stateDir}`,
     );
   }
-  await writeFile(
-    join(stateDir, MARKER_FILE),
-    'state of the peer pods local provider: one directory per pod VM\n',
-  );
+  await writeFile(join(stateDir, MARKER_FILE), 'peer pods pod VM state: one directory per pod VM\n');
   const file = join(stateDir, OWNER_FILE);
   const refuse = (owner: number) =>
     new Error(
-      `local state directory ${stateDir} is in use by process ${owner}; stop it, or give this daemon its own with -local-state-dir (if that process is not a cloud-api-adaptor, remove ${file})`,
+      `${labels.owner} state directory ${stateDir} is in use by process ${owner}; stop it, or give this one its own with ${labels.options.stateDir} (if that process is not a peer pods program, remove ${file})`,
     );
   // Created exclusively, so of two daemons starting at once exactly one gets it. A file whose
   // process is gone (a crash) is moved aside atomically, so only one contender removes it.
