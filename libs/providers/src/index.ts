@@ -39,7 +39,7 @@ export {
   ownershipTags,
   parseTags,
 } from './ownership';
-export type { CreateInstanceRequest, Provider, ProviderContext, ProviderFactory } from './provider';
+export type { CreateInstanceRequest, Provider, ProviderContext, ProviderFactory, Sweeper } from './provider';
 export { ProviderRegistry } from './registry';
 export { cloudConfig, type UserDataFile } from './user-data';
 export {

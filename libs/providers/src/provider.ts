@@ -56,4 +56,12 @@ export interface ProviderFactory {
   options: readonly OptionSpec[];
   userDataEncoding: UserDataEncoding;
   create(config: OptionValues, context: ProviderContext): Promise<Provider>;
+  /**
+   * What `cloud-api-adaptor <provider> sweep` uses: a provider that can list and delete but skips
+   * the start-up work of `create` (instance-type lookups, image checks). Absent: no sweep.
+   */
+  sweeper?(config: OptionValues, context: ProviderContext): Promise<Sweeper>;
 }
+
+/** The part of a provider an orphan sweep needs. */
+export type Sweeper = Pick<Provider, 'listInstances' | 'deleteInstance' | 'teardown'>;

@@ -1,0 +1,136 @@
+import type { OptionSpec } from '@peerpods/config';
+
+/**
+ * The aws provider's flags and environment variables: upstream's names and defaults
+ * (docs/compatibility.md §1.2), plus `-aws-endpoint`.
+ */
+export const AWS_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: 'aws-access-key-id',
+    env: 'AWS_ACCESS_KEY_ID',
+    type: 'string',
+    default: '',
+    secret: true,
+    description: 'access key id (with -aws-secret-key); empty: a profile, else the SDK default chain',
+  },
+  {
+    flag: 'aws-secret-key',
+    env: 'AWS_SECRET_ACCESS_KEY',
+    type: 'string',
+    default: '',
+    secret: true,
+    description: 'secret access key',
+  },
+  {
+    flag: 'aws-session-token',
+    env: 'AWS_SESSION_TOKEN',
+    type: 'string',
+    default: '',
+    secret: true,
+    description: 'session token of temporary credentials',
+  },
+  {
+    flag: 'aws-profile',
+    type: 'string',
+    default: '',
+    description: 'shared config/credentials profile, used when no static keys are given',
+  },
+  {
+    flag: 'aws-region',
+    env: 'AWS_REGION',
+    type: 'string',
+    default: '',
+    description: "region of the pod VMs (empty: the worker's own, from its instance metadata)",
+  },
+  {
+    flag: 'aws-endpoint',
+    env: 'AWS_ENDPOINT_URL',
+    type: 'string',
+    default: '',
+    description: 'EC2 endpoint URL instead of the regional one (VPC endpoint, FIPS, or a test fake)',
+  },
+  {
+    flag: 'instance-type',
+    env: 'PODVM_INSTANCE_TYPE',
+    type: 'string',
+    default: 'm6a.large',
+    description: 'default pod VM instance type',
+  },
+  {
+    flag: 'instance-types',
+    env: 'PODVM_INSTANCE_TYPES',
+    type: 'list',
+    default: [],
+    description: 'instance types pods may ask for (comma separated); annotations pick among them',
+  },
+  {
+    flag: 'imageid',
+    env: 'PODVM_AMI_ID',
+    type: 'string',
+    default: '',
+    description: 'pod VM AMI (required unless -use-lt; the pod annotation overrides it)',
+  },
+  {
+    flag: 'use-lt',
+    env: 'USE_PODVM_LAUNCHTEMPLATE',
+    type: 'bool',
+    default: false,
+    description: 'launch from the launch template -aws-lt-name instead of image, type, subnet and groups',
+  },
+  {
+    flag: 'aws-lt-name',
+    env: 'PODVM_LAUNCHTEMPLATE_NAME',
+    type: 'string',
+    default: 'kata',
+    description: 'launch template name (with -use-lt)',
+  },
+  {
+    flag: 'keyname',
+    env: 'SSH_KP_NAME',
+    type: 'string',
+    default: '',
+    description: "SSH key pair name (empty: the worker's own, from its instance metadata)",
+  },
+  {
+    flag: 'subnetid',
+    env: 'AWS_SUBNET_ID',
+    type: 'string',
+    default: '',
+    description: "subnet of the pod VMs (empty: the worker's own, from its instance metadata)",
+  },
+  {
+    flag: 'securitygroupids',
+    env: 'AWS_SG_IDS',
+    type: 'list',
+    default: [],
+    description: "security group ids (empty: the worker's own, from its instance metadata)",
+  },
+  {
+    flag: 'use-public-ip',
+    env: 'USE_PUBLIC_IP',
+    type: 'bool',
+    default: false,
+    description: "dial the pod VM's public IP (it gets one); else its private IP",
+  },
+  {
+    flag: 'root-volume-size',
+    env: 'ROOT_VOLUME_SIZE',
+    type: 'int',
+    default: 30,
+    description: "root volume GiB; raised to the AMI's own size when that is larger",
+  },
+  {
+    flag: 'disable-cvm',
+    env: 'DISABLECVM',
+    type: 'bool',
+    default: false,
+    description: 'launch without AMD SEV-SNP (CpuOptions); for types or regions without it',
+  },
+  {
+    flag: 'tags',
+    env: 'TAGS',
+    type: 'string',
+    default: '',
+    description: 'extra instance tags, key=value,key2=value2 (peer pods adds Name and its ownership tags)',
+  },
+];
