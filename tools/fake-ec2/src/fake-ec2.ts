@@ -61,7 +61,6 @@ export class FakeEc2 {
   readonly #server: Server;
   readonly #store: InstanceStore;
   readonly #actions: Record<string, ActionHandler>;
-  readonly #machines: Machines;
   #faults: Ec2Faults;
   #throttle: Ec2Throttle | undefined;
   readonly #calls: Record<string, number> = {};
@@ -72,7 +71,6 @@ export class FakeEc2 {
     this.#log = options.log ?? (() => {});
     this.#faults = structuredClone(options.faults ?? {});
     this.#throttle = options.throttle ? new Ec2Throttle(options.throttle) : undefined;
-    this.#machines = machines;
     this.#store = new InstanceStore(catalog, machines, () => this.#faults, this.#log);
     this.#actions = ec2Actions(this.#store, catalog);
     this.#server = createServer((request, response) => {
@@ -154,7 +152,10 @@ export class FakeEc2 {
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     const path = (request.url ?? '/').split('?')[0]!;
-    if (path.startsWith('/_fake/')) return this.#control(path, request.method ?? 'GET', body, response);
+    if (path.startsWith('/_fake/')) {
+      this.#control(path, request.method ?? 'GET', body, response);
+      return;
+    }
     const requestId = randomUUID();
     const params = new QueryParams(body);
     const action = params.action;
@@ -200,18 +201,29 @@ export class FakeEc2 {
         .writeHead(status, { 'content-type': 'application/json' })
         .end(`${JSON.stringify(value, null, 2)}\n`);
     };
-    if (method === 'GET' && path === '/_fake/instances') return json(200, this.live());
-    if (method === 'GET' && path === '/_fake/counts') return json(200, this.counts());
-    if (method === 'GET' && path === '/_fake/faults') return json(200, this.#faults);
+    if (method === 'GET' && path === '/_fake/instances') {
+      json(200, this.live());
+      return;
+    }
+    if (method === 'GET' && path === '/_fake/counts') {
+      json(200, this.counts());
+      return;
+    }
+    if (method === 'GET' && path === '/_fake/faults') {
+      json(200, this.#faults);
+      return;
+    }
     if (method === 'PUT' && path === '/_fake/faults') {
       try {
         this.setFaults(JSON.parse(body) as Ec2Faults);
       } catch (error) {
-        return json(400, { error: `faults: ${(error as Error).message}` });
+        json(400, { error: `faults: ${(error as Error).message}` });
+        return;
       }
-      return json(200, this.#faults);
+      json(200, this.#faults);
+      return;
     }
-    return json(404, {
+    json(404, {
       error: `no ${method} ${path}; try GET /_fake/instances, /_fake/counts, GET or PUT /_fake/faults`,
     });
   }

@@ -54,19 +54,32 @@ export class InstanceMetadataService {
     const reply = (status: number, body = '') => {
       response.writeHead(status, { 'content-type': 'text/plain' }).end(body);
     };
-    if (!subject) return reply(404);
+    if (!subject) {
+      reply(404);
+      return;
+    }
     const path = (request.url ?? '/').split('?')[0]!;
     if (request.method === 'PUT' && path === '/latest/api/token') {
       const ttl = Number(request.headers[TOKEN_TTL_HEADER]);
-      if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21600) return reply(400);
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21600) {
+        reply(400);
+        return;
+      }
       const token = randomBytes(24).toString('base64url');
       this.#tokens.set(token, { ip, expires: Date.now() + ttl * 1000 });
       response.setHeader(TOKEN_TTL_HEADER, String(ttl));
-      return reply(200, token);
+      reply(200, token);
+      return;
     }
-    if (request.method !== 'GET') return reply(405);
+    if (request.method !== 'GET') {
+      reply(405);
+      return;
+    }
     const token = this.#tokens.get(String(request.headers[TOKEN_HEADER] ?? ''));
-    if (!token || token.ip !== ip || token.expires < Date.now()) return reply(401);
+    if (!token || token.ip !== ip || token.expires < Date.now()) {
+      reply(401);
+      return;
+    }
     const values: Record<string, string> = {
       '/latest/user-data': subject.userData,
       '/latest/meta-data/instance-id': subject.instanceId,
@@ -75,7 +88,11 @@ export class InstanceMetadataService {
       '/latest/meta-data/placement/availability-zone': subject.availabilityZone,
     };
     const value = values[path];
-    if (value === undefined || (path === '/latest/user-data' && value === '')) return reply(404);
-    return reply(200, value);
+    if (value === undefined || (path === '/latest/user-data' && value === '')) {
+      reply(404);
+      return;
+    }
+    reply(200, value);
+    return;
   }
 }
