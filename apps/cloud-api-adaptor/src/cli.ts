@@ -1,14 +1,14 @@
 import { constants as osConstants } from 'node:os';
-import { buildInfo, createProgram, versionText } from '@peerpods/cli';
-import { addOptions, collectFlags, resolveOptions } from '@peerpods/config';
+import { buildInfo, createProgram, UsageError, versionText } from '@peerpods/cli';
+import { addOptions, collectFlags, logSettings, parseGoDuration, resolveOptions } from '@peerpods/config';
 import { createLogger } from '@peerpods/log';
 import type { WorkerNetwork } from '@peerpods/podnetwork';
-import type { ProviderRegistry } from '@peerpods/providers';
+import type { ProviderFactory, ProviderRegistry } from '@peerpods/providers';
 import type { Command } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { COMMON_OPTIONS } from './common-options';
 import type { RunningDaemon } from './daemon';
-import { daemonConfig } from './daemon-config';
+import { daemonConfig, ownerFrom } from './daemon-config';
 import { warnIneffectiveFlags } from './ineffective-flags';
 import { builtInProviders } from './providers';
 import { SignalGate } from './signal-gate';
@@ -38,6 +38,7 @@ export function buildCli(options: CliOptions = {}): Command {
     const specs = [...COMMON_OPTIONS, ...factory.options];
     const command = program.command(name).description(factory.description);
     addOptions(command, specs);
+    if (factory.sweeper) addSweepCommand(command, factory);
     command.action(async () => {
       const { values, sources } = resolveOptions(specs, collectFlags(command, specs));
       const config = daemonConfig(values);
@@ -92,4 +93,47 @@ export function buildCli(options: CliOptions = {}): Command {
     });
   }
   return program;
+}
+
+// The options a sweep needs besides the provider's: where a running daemon would be, and whose VMs.
+const SWEEP_COMMON = COMMON_OPTIONS.filter((spec) =>
+  ['socket', 'peerpods-cluster-id', 'log-format', 'log-level'].includes(spec.flag),
+);
+
+function addSweepCommand(parent: Command, factory: ProviderFactory): void {
+  const specs = [...SWEEP_COMMON, ...factory.options];
+  const command = parent
+    .command('sweep')
+    .description(
+      `deletes the ${factory.name} pod VMs this node owns (tagged with its node name, NODE_NAME else the host name, ` +
+        'and -peerpods-cluster-id), left behind by a crash. Run it while cloud-api-adaptor is stopped: ' +
+        'with a daemon serving -socket only --dry-run is allowed, as every owned VM may be a live pod',
+    )
+    .option('--dry-run', 'list what would be deleted, delete nothing')
+    .option('--min-age <duration>', 'only VMs at least this old (Go duration: 10m, 1h)', '0s');
+  addOptions(command, specs);
+  command.action(async () => {
+    const { values } = resolveOptions(specs, collectFlags(command, specs));
+    const owner = ownerFrom(values);
+    const { format, level } = logSettings(values);
+    const log = await createLogger('sweep', { format, level });
+    const flags = command.opts<{ dryRun?: boolean; minAge: string }>();
+    let minAgeMs: number;
+    try {
+      minAgeMs = parseGoDuration(flags.minAge);
+    } catch (error) {
+      throw new UsageError(`--min-age: ${(error as Error).message}`);
+    }
+    const { sweep } = await import('./sweep');
+    const result = await sweep({
+      factory,
+      values,
+      context: { log: (message) => log.child(`cloud/${factory.name}`).info(message), owner },
+      socketPath: String(values.socket),
+      dryRun: flags.dryRun === true,
+      minAgeMs,
+      out: (line) => process.stdout.write(`${line}\n`),
+    });
+    if (result.failed.length > 0) process.exitCode = 1;
+  });
 }

@@ -45,6 +45,11 @@ function clusterId(value: string): string {
   return value;
 }
 
+/** Whose pod VMs this daemon makes: this node (NODE_NAME, else the host name) in -peerpods-cluster-id. */
+export function ownerFrom(values: OptionValues, env: NodeJS.ProcessEnv = process.env): Owner {
+  return { nodeName: nodeNameFrom(env), clusterId: clusterId(String(values['peerpods-cluster-id'] ?? '')) };
+}
+
 export function daemonConfig(values: OptionValues): DaemonConfig {
   const text = (flag: string) => String(values[flag] ?? '');
   const num = (flag: string) => Number(values[flag]);
@@ -80,7 +85,7 @@ export function daemonConfig(values: OptionValues): DaemonConfig {
     peerpodsLimitPerNode: num('peerpods-limit-per-node'),
     enableScratchSpace: bool('enable-scratch-space'),
     disableTls: bool('disable-tls'),
-    owner: { nodeName: nodeNameFrom(process.env), clusterId: clusterId(text('peerpods-cluster-id')) },
+    owner: ownerFrom(values),
     logFormat,
     logLevel,
   };

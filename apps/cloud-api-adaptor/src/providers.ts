@@ -1,3 +1,4 @@
+import { awsProviderFactory } from '@peerpods/provider-aws';
 import { localProviderFactory } from '@peerpods/provider-local';
 import { ProviderRegistry } from '@peerpods/providers';
 
@@ -7,6 +8,7 @@ import { ProviderRegistry } from '@peerpods/providers';
  */
 export function builtInProviders(): ProviderRegistry {
   const registry = new ProviderRegistry();
+  registry.register(awsProviderFactory);
   registry.register(localProviderFactory);
   return registry;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +23,8 @@ export interface FakeEc2Options {
   catalog?: FakeCatalog;
   /** Boot every instance as a pod VM; without it instances are records with addresses from 198.18.0.0/15. */
   podVms?: PodVmHostSettings;
+  /** Also serve the control API (`/_fake/*`) on this unix socket: reachable from any network namespace. */
+  controlSocket?: string;
   /** Throttle at EC2's published rates (or these); off when absent. */
   throttle?: ThrottleSettings;
   faults?: Ec2Faults;
@@ -59,6 +62,8 @@ const MAX_BODY_BYTES = 1 << 20;
  */
 export class FakeEc2 {
   readonly #server: Server;
+  #control: Server | undefined;
+  #controlSocket: string | undefined;
   readonly #store: InstanceStore;
   readonly #actions: Record<string, ActionHandler>;
   #faults: Ec2Faults;
@@ -92,7 +97,29 @@ export class FakeEc2 {
         fake.#server.once('error', reject);
         fake.#server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 }, resolve);
       });
+      if (options.controlSocket) {
+        const control = createServer((request, response) => {
+          readBody(request).then(
+            (body) =>
+              fake.#answerControl(
+                (request.url ?? '/').split('?')[0]!,
+                request.method ?? 'GET',
+                body,
+                response,
+              ),
+            () => response.writeHead(400).end(),
+          );
+        });
+        await rm(options.controlSocket, { force: true });
+        await new Promise<void>((resolve, reject) => {
+          control.once('error', reject);
+          control.listen(options.controlSocket, resolve);
+        });
+        fake.#control = control;
+        fake.#controlSocket = options.controlSocket;
+      }
     } catch (error) {
+      fake.#server.close();
       await machines.close().catch(() => {});
       throw error;
     }
@@ -144,8 +171,12 @@ export class FakeEc2 {
 
   /** Terminates everything, stops the pod VMs and removes the bridge, then stops serving. */
   async stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const server of [this.#server, this.#control]) {
+      if (!server) continue;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    if (this.#controlSocket) await rm(this.#controlSocket, { force: true });
     await this.#store.close();
   }
 
@@ -153,7 +184,7 @@ export class FakeEc2 {
     const body = await readBody(request);
     const path = (request.url ?? '/').split('?')[0]!;
     if (path.startsWith('/_fake/')) {
-      this.#control(path, request.method ?? 'GET', body, response);
+      this.#answerControl(path, request.method ?? 'GET', body, response);
       return;
     }
     const requestId = randomUUID();
@@ -195,7 +226,7 @@ export class FakeEc2 {
     }
   }
 
-  #control(path: string, method: string, body: string, response: ServerResponse): void {
+  #answerControl(path: string, method: string, body: string, response: ServerResponse): void {
     const json = (status: number, value: unknown): void => {
       response
         .writeHead(status, { 'content-type': 'application/json' })

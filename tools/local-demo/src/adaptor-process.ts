@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import type { ProviderLaunch } from './provider-launch';
 import type { WorkerNode } from './worker-node';
 
 export interface AdaptorPaths {
@@ -54,6 +55,8 @@ export class AdaptorProcess {
     worker: WorkerNode;
     dir: string;
     extraArgs?: readonly string[];
+    /** The provider's name, flags and environment; default the local provider on `dir`. */
+    provider?: ProviderLaunch;
     timeoutMs?: number;
   }): Promise<AdaptorProcess> {
     const paths = adaptorPaths(options.dir);
@@ -62,19 +65,25 @@ export class AdaptorProcess {
       [
         `--net=${options.worker.path}`,
         join(options.binDir, 'cloud-api-adaptor'),
-        'local',
+        ...(options.provider?.args ?? [
+          'local',
+          '-local-state-dir',
+          paths.stateDir,
+          '-local-bin-dir',
+          options.binDir,
+        ]),
         '-socket',
         paths.socket,
         '-pods-dir',
         paths.podsDir,
-        '-local-state-dir',
-        paths.stateDir,
-        '-local-bin-dir',
-        options.binDir,
         ...(options.extraArgs ?? []),
       ],
       // Its own process group: a Ctrl-C at the terminal is for the demo, which stops the daemon in order.
-      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        env: { ...process.env, ...options.provider?.env },
+      },
     );
     const adaptor = new AdaptorProcess(child, paths);
     try {

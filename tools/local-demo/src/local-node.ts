@@ -15,8 +15,10 @@ import {
   type TeardownResult,
   teardownSandbox,
 } from '@peerpods/shim-client';
-import { AdaptorProcess } from './adaptor-process';
+import { AdaptorProcess, adaptorPaths } from './adaptor-process';
+import { FakeCloudProcess } from './fake-cloud';
 import { findLeftovers, type LeftoverScope, removeLeftovers } from './leftovers';
+import type { DemoProvider } from './provider-launch';
 import { createWorkerNode, removeWorkerNode, type WorkerNode } from './worker-node';
 import { startWorkerWebServer } from './worker-web-server';
 
@@ -27,6 +29,8 @@ export interface LocalNodeOptions {
   name: string;
   /** Extra cloud-api-adaptor flags. */
   adaptorArgs?: readonly string[];
+  /** Default `local`; `aws` runs the daemon's aws provider against tools/fake-ec2 in the worker. */
+  provider?: DemoProvider;
 }
 
 /**
@@ -46,6 +50,8 @@ export class LocalNode {
     adaptor: AdaptorProcess,
     stopWeb: () => Promise<void>,
     private readonly options: LocalNodeOptions,
+    /** The fake cloud behind the aws provider; absent with the local provider. */
+    readonly cloud: FakeCloudProcess | undefined,
   ) {
     this.adaptor = adaptor;
     this.#stopWeb = stopWeb;
@@ -55,17 +61,28 @@ export class LocalNode {
     const dir = await mkdtemp(join(tmpdir(), `${options.name}-`));
     let worker: WorkerNode | undefined;
     let web: { stop: () => Promise<void> } | undefined;
+    let cloud: FakeCloudProcess | undefined;
     try {
       worker = await createWorkerNode(options.name);
       web = await startWorkerWebServer(worker);
+      if (options.provider === 'aws') {
+        cloud = await FakeCloudProcess.start({
+          binDir: options.binDir,
+          worker,
+          paths: adaptorPaths(dir),
+          dir,
+        });
+      }
       const adaptor = await AdaptorProcess.start({
         binDir: options.binDir,
         worker,
         dir,
         extraArgs: options.adaptorArgs,
+        provider: cloud?.launch(),
       });
-      return new LocalNode(worker, dir, adaptor, web.stop, options);
+      return new LocalNode(worker, dir, adaptor, web.stop, options, cloud);
     } catch (error) {
+      await cloud?.stop();
       await web?.stop();
       if (worker) await removeWorkerNode(worker);
       await rm(dir, { recursive: true, force: true });
@@ -123,6 +140,7 @@ export class LocalNode {
       worker: this.worker,
       dir: this.dir,
       extraArgs: this.options.adaptorArgs,
+      provider: this.cloud?.launch(),
     });
   }
 
@@ -144,8 +162,16 @@ export class LocalNode {
   async stop(): Promise<string[]> {
     try {
       await this.adaptor.stop();
+      // Instances the daemon did not delete still cost money on a real cloud: they count as leaks.
+      const instances = this.cloud
+        ? await this.cloud.liveInstances().then(
+            (lines) => lines.map((line) => `instance ${line} still live in fake-ec2`),
+            (error: unknown) => [`fake-ec2 did not answer its control API: ${(error as Error).message}`],
+          )
+        : [];
+      await this.cloud?.stop();
       await deleteBridge({ workerNetns: this.worker.path });
-      const left = await findLeftovers(this.scope(true));
+      const left = [...instances, ...(await findLeftovers(this.scope(true)))];
       if (left.length > 0) await removeLeftovers(this.scope(true));
       return left;
     } finally {

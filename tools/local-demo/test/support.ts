@@ -3,16 +3,17 @@ import { resolve } from 'node:path';
 import { after } from 'node:test';
 import { requireRoot } from '@peerpods/test-support';
 import { LocalNode } from '../src/local-node';
+import type { DemoProvider } from '../src/provider-launch';
 
 export const binDir = resolve(import.meta.dirname, '../../../dist/bin');
 
 let counter = 0;
 
 /** A worker node with cloud-api-adaptor running; stopped (and checked for leftovers) by `finish`, or after the file. */
-export async function startNode(): Promise<LocalNode> {
+export async function startNode(options: { provider?: DemoProvider } = {}): Promise<LocalNode> {
   requireRoot();
   counter++;
-  const node = await LocalNode.start({ binDir, name: `ppe2e-${process.pid}-${counter}` });
+  const node = await LocalNode.start({ binDir, name: `ppe2e-${process.pid}-${counter}`, ...options });
   let stopped = false;
   after(async () => {
     if (!stopped) await node.stop().catch(() => {});
