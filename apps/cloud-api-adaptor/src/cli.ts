@@ -38,7 +38,12 @@ export function buildCli(options: CliOptions = {}): Command {
     const specs = [...COMMON_OPTIONS, ...factory.options];
     const command = program.command(name).description(factory.description);
     addOptions(command, specs);
-    if (factory.sweeper) addSweepCommand(command, factory);
+    if (factory.sweeper) {
+      // Options after `sweep` are the sweep's, not taken by `<provider>` (which knows the same names).
+      program.enablePositionalOptions();
+      command.enablePositionalOptions();
+      addSweepCommand(command, factory);
+    }
     command.action(async () => {
       const { values, sources } = resolveOptions(specs, collectFlags(command, specs));
       const config = daemonConfig(values);
@@ -132,7 +137,10 @@ function addSweepCommand(parent: Command, factory: ProviderFactory): void {
       socketPath: String(values.socket),
       dryRun: flags.dryRun === true,
       minAgeMs,
-      out: (line) => process.stdout.write(`${line}\n`),
+      out: (line) => {
+        const writeOut = command.configureOutput().writeOut ?? ((text: string) => process.stdout.write(text));
+        writeOut(`${line}\n`);
+      },
     });
     if (result.failed.length > 0) process.exitCode = 1;
   });

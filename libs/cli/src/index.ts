@@ -1,6 +1,7 @@
 export { type BuildInfo, buildInfo, versionText } from './build-info';
 export { type CapturedRun, runCaptured } from './capture';
 export { addBooleanNegations, GoFlagError, normalizeGoFlags, parseGoBool } from './go-flags';
+export { chunkAssetKey, loadLazyModule } from './lazy-module';
 export { type LogFlags, logOptions } from './log-options';
 export { createProgram, type ProgramOptions, runProgram, startProgram } from './program';
 export { UsageError } from './usage-error';
