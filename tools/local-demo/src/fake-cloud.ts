@@ -105,18 +105,39 @@ export class FakeCloudProcess {
 
   /** Instances the fake still runs (not terminated): `id state name` each. */
   async liveInstances(): Promise<string[]> {
-    const body = await new Promise<string>((resolve, reject) => {
-      const call = request({ socketPath: this.controlSocket, path: '/_fake/instances' }, (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => (text += chunk));
-        response.on('end', () => resolve(text));
-      });
-      call.on('error', reject);
-      call.end();
-    });
+    const body = await this.#control('GET', '/_fake/instances');
     return (JSON.parse(body) as { instanceId: string; state: string; name: string }[]).map(
       (instance) => `${instance.instanceId} ${instance.state} ${instance.name}`,
     );
+  }
+
+  /** Like {@link liveInstances}, once no instance is still shutting down (termination takes a moment). */
+  async settledInstances(timeoutMs = 30_000): Promise<string[]> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const live = await this.liveInstances();
+      if (!live.some((line) => line.includes(' shutting-down ')) || Date.now() > until) return live;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Replaces the fake's faults (see Ec2Faults in tools/fake-ec2). */
+  async setFaults(faults: Record<string, unknown>): Promise<void> {
+    await this.#control('PUT', '/_fake/faults', JSON.stringify(faults));
+  }
+
+  #control(method: string, path: string, body?: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const call = request({ socketPath: this.controlSocket, path, method }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk));
+        response.on('end', () =>
+          response.statusCode === 200 ? resolve(text) : reject(new Error(`${method} ${path}: ${text}`)),
+        );
+      });
+      call.on('error', reject);
+      call.end(body);
+    });
   }
 
   /** SIGTERM: the fake terminates what is left, removes its bridge and exits. */

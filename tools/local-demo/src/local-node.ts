@@ -164,7 +164,7 @@ export class LocalNode {
       await this.adaptor.stop();
       // Instances the daemon did not delete still cost money on a real cloud: they count as leaks.
       const instances = this.cloud
-        ? await this.cloud.liveInstances().then(
+        ? await this.cloud.settledInstances().then(
             (lines) => lines.map((line) => `instance ${line} still live in fake-ec2`),
             (error: unknown) => [`fake-ec2 did not answer its control API: ${(error as Error).message}`],
           )

@@ -10,7 +10,9 @@ export const binDir = resolve(import.meta.dirname, '../../../dist/bin');
 let counter = 0;
 
 /** A worker node with cloud-api-adaptor running; stopped (and checked for leftovers) by `finish`, or after the file. */
-export async function startNode(options: { provider?: DemoProvider } = {}): Promise<LocalNode> {
+export async function startNode(
+  options: { provider?: DemoProvider; adaptorArgs?: readonly string[] } = {},
+): Promise<LocalNode> {
   requireRoot();
   counter++;
   const node = await LocalNode.start({ binDir, name: `ppe2e-${process.pid}-${counter}`, ...options });
