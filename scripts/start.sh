@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command (`npm start`): installs what is missing, builds the single-executable
 # binaries (a no-op when nothing changed), then runs one whole peer pod on this machine with the
-# local provider and removes it again (tools/local-demo/src/main.ts).
+# local provider (or `npm start -- --provider aws`: the aws provider against tools/fake-ec2) and
+# removes it again (tools/local-demo/src/main.ts).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -14,12 +15,12 @@ fi
 bash scripts/ensure-deps.sh scripts/system-packages.txt
 source scripts/env.sh
 echo "building the binaries (dist/bin) ..."
-# The demo's five binaries only; their dependencies have no build step but the Go test peer's.
-demo_binaries=@peerpods/cloud-api-adaptor,@peerpods/agent-protocol-forwarder,@peerpods/process-user-data,@peerpods/dev-agent,@peerpods/shim-client
+# The demo's binaries only; their dependencies have no build step but the Go test peer's.
+demo_binaries=@peerpods/cloud-api-adaptor,@peerpods/agent-protocol-forwarder,@peerpods/process-user-data,@peerpods/dev-agent,@peerpods/shim-client,@peerpods/fake-ec2
 nx run-many -t build --projects="$demo_binaries" --excludeTaskDependencies --outputStyle=static >/tmp/peerpods-build.log 2>&1 || {
   cat /tmp/peerpods-build.log >&2
   exit 1
 }
 echo "built: $(cd dist/bin && ls | tr '\n' ' ')"
 echo
-exec tsx tools/local-demo/src/main.ts
+exec tsx tools/local-demo/src/main.ts "$@"

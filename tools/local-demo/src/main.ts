@@ -1,11 +1,40 @@
-// `npm start`: one whole peer pod on this machine with the local provider, then everything removed.
+// `npm start [-- --provider aws]`: one whole peer pod on this machine, then everything removed.
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { LaunchedSandbox } from '@peerpods/shim-client';
 import { LocalNode } from './local-node';
 import { formatMs, phase } from './progress';
+import { DEMO_PROVIDERS, type DemoProvider } from './provider-launch';
 import { WEB_PAGE, WEB_PORT } from './worker-web-server';
 
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
+
+const USAGE =
+  'usage: npm start [-- --provider local|aws]\n' +
+  '  local (default): the embedded local provider, pod VMs as network namespaces\n' +
+  '  aws: the aws provider (the real @aws-sdk/client-ec2) against tools/fake-ec2, a FAKE EC2 whose\n' +
+  '       instances boot as the same local pod VMs and fetch their user-data from its IMDSv2\n';
+let provider: DemoProvider;
+try {
+  const { values } = parseArgs({
+    options: { provider: { type: 'string', default: 'local' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (!DEMO_PROVIDERS.includes(values.provider as DemoProvider)) {
+    throw new Error(
+      `--provider ${JSON.stringify(values.provider)}: expected one of ${DEMO_PROVIDERS.join(', ')}`,
+    );
+  }
+  provider = values.provider as DemoProvider;
+} catch (error) {
+  process.stderr.write(`npm start: ${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+const providerText =
+  provider === 'aws' ? 'the aws provider against a fake EC2 (tools/fake-ec2)' : 'the local provider';
 
 if (process.getuid?.() !== 0) {
   process.stderr.write(
@@ -48,12 +77,14 @@ process.on('SIGINT', () => {
 });
 
 try {
-  console.log('peer pods on one machine, with the local provider\n');
+  console.log(`peer pods on one machine, with ${providerText}\n`);
   console.log('1. worker node and cloud-api-adaptor');
   node = (
     await phase(
-      'starting cloud-api-adaptor (local provider) in a worker namespace',
-      () => LocalNode.start({ binDir, name: `ppdemo-${process.pid}` }),
+      provider === 'aws'
+        ? 'starting fake-ec2 and cloud-api-adaptor (aws provider) in a worker namespace'
+        : 'starting cloud-api-adaptor (local provider) in a worker namespace',
+      () => LocalNode.start({ binDir, name: `ppdemo-${process.pid}`, provider }),
       (started) => `namespace ${started.worker.name}, socket ${started.adaptor.paths.socket}`,
     )
   ).result;
@@ -73,7 +104,9 @@ try {
   const phases = node.adaptor.startPhases(pod.state.id);
   if (phases) {
     summary.push([
-      '  instance (local provider: pod VM namespace, user-data, agent and forwarder booted)',
+      provider === 'aws'
+        ? '  instance (aws: RunInstances through the SDK; the pod VM boots after it answers)'
+        : '  instance (local provider: pod VM namespace, user-data, agent and forwarder booted)',
       phases.instanceMs,
     ]);
     summary.push(['  tunnel (VXLAN, worker side)', phases.tunnelMs]);
