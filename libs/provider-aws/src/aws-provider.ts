@@ -30,6 +30,7 @@ import pLimit from 'p-limit';
 import { clientToken } from './client-token';
 import { describeError, isDefinitiveRejection, isNotFound } from './ec2-errors';
 import { type AwsSettings, checkCreateSettings } from './settings';
+import { fillFromWorker, WorkerMetadata } from './worker-metadata';
 
 // At most this many creates and deletes talk to EC2 at once; the rest queue here rather than in
 // EC2's throttle (where they would burn retries and the account's shared request budget).
@@ -63,8 +64,10 @@ export class AwsProvider implements Provider {
   ) {}
 
   /** Creates the client and learns the configured instance types' sizes from DescribeInstanceTypes. */
-  static async start(settings: AwsSettings, context: ProviderContext): Promise<AwsProvider> {
-    checkCreateSettings(settings);
+  static async start(given: AwsSettings, context: ProviderContext): Promise<AwsProvider> {
+    checkCreateSettings(given);
+    // As upstream: what is not configured is the worker's own (it runs on EC2 itself).
+    const settings = await fillFromWorker(given, new WorkerMetadata(), context.log);
     const ec2 = createClient(settings);
     try {
       const catalog = await instanceTypeCatalog(ec2, settings);
@@ -80,7 +83,17 @@ export class AwsProvider implements Provider {
   }
 
   /** For `sweep`: lists and deletes without the create-time checks and lookups. */
-  static forSweep(settings: AwsSettings, context: ProviderContext): AwsProvider {
+  static async forSweep(given: AwsSettings, context: ProviderContext): Promise<AwsProvider> {
+    const settings = given.region
+      ? given
+      : {
+          ...given,
+          region: await new WorkerMetadata().region().catch((error: unknown) => {
+            throw new Error(
+              `-aws-region (AWS_REGION) is empty and the worker's instance metadata did not give it (${(error as Error).message}); set it`,
+            );
+          }),
+        };
     return new AwsProvider(createClient(settings), settings, context, {
       defaultType: settings.instanceType,
       types: [],

@@ -9,6 +9,10 @@ export const FAKE_KEYS = {
   AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE0001',
   AWS_SECRET_ACCESS_KEY: 'fake/secret+key/never-logged-0001',
 };
+// Nothing here may ask 169.254.169.254 (the tests' traffic stays on loopback); the one test of the
+// worker-metadata fallback points AWS_EC2_METADATA_SERVICE_ENDPOINT at the fake's.
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
 export const OWNER: Owner = { nodeName: 'worker-a', clusterId: 'test-cluster' };
 
 export interface AwsRig {
@@ -36,6 +40,7 @@ export async function awsRig(
     PODVM_AMI_ID: 'ami-0fa4ce0b6a7e1c001',
     AWS_SUBNET_ID: 'subnet-0fa4ce0b6a7e1c0aa',
     AWS_SG_IDS: 'sg-0fa4ce0b6a7e1c0bb',
+    SSH_KP_NAME: 'peerpods-fake',
     ...options.env,
   };
   const { values } = resolveOptions(awsProviderFactory.options, {}, env);

@@ -8,6 +8,7 @@ import { type ActionHandler, ec2Actions } from './actions';
 import { DEFAULT_CATALOG, type FakeCatalog } from './catalog';
 import { Ec2Error, internalError } from './ec2-error';
 import { consume, type Ec2Faults } from './faults';
+import { InstanceMetadataService } from './imds';
 import { InstanceStore } from './instance-store';
 import { type Machines, PaperMachines } from './machines';
 import { PodVmMachines } from './pod-vm-machines';
@@ -23,6 +24,11 @@ export interface FakeEc2Options {
   catalog?: FakeCatalog;
   /** Boot every instance as a pod VM; without it instances are records with addresses from 198.18.0.0/15. */
   podVms?: PodVmHostSettings;
+  /**
+   * Serve IMDSv2 on 127.0.0.1 (`workerMetadataUrl`) as the worker node's own metadata: what the aws
+   * provider reads for options left empty. Region and zone are the catalog's.
+   */
+  workerMetadata?: { keyName: string; subnetId: string; securityGroupIds: string[] };
   /** Also serve the control API (`/_fake/*`) on this unix socket: reachable from any network namespace. */
   controlSocket?: string;
   /** Throttle at EC2's published rates (or these); off when absent. */
@@ -63,6 +69,7 @@ const MAX_BODY_BYTES = 1 << 20;
 export class FakeEc2 {
   readonly #server: Server;
   #control: Server | undefined;
+  #workerImds: InstanceMetadataService | undefined;
   #controlSocket: string | undefined;
   readonly #store: InstanceStore;
   readonly #actions: Record<string, ActionHandler>;
@@ -97,6 +104,18 @@ export class FakeEc2 {
         fake.#server.once('error', reject);
         fake.#server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 }, resolve);
       });
+      if (options.workerMetadata) {
+        const worker = {
+          instanceId: 'i-0fa4ce0b6a7e1c0ff',
+          privateIp: '127.0.0.1',
+          userData: '',
+          region: catalog.region,
+          availabilityZone: catalog.availabilityZone,
+          mac: '0a:fa:4c:e0:b6:a7',
+          ...options.workerMetadata,
+        };
+        fake.#workerImds = await InstanceMetadataService.listen('127.0.0.1', () => worker);
+      }
       if (options.controlSocket) {
         const control = createServer((request, response) => {
           readBody(request).then(
@@ -130,6 +149,11 @@ export class FakeEc2 {
   get url(): string {
     const { address, port } = this.#server.address() as AddressInfo;
     return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  }
+
+  /** With `workerMetadata`: the endpoint (`AWS_EC2_METADATA_SERVICE_ENDPOINT`) of the worker's IMDS. */
+  get workerMetadataUrl(): string | undefined {
+    return this.#workerImds && `http://127.0.0.1:${this.#workerImds.port}`;
   }
 
   /** Instances not yet terminated: empty after a clean run. */
@@ -171,6 +195,7 @@ export class FakeEc2 {
 
   /** Terminates everything, stops the pod VMs and removes the bridge, then stops serving. */
   async stop(): Promise<void> {
+    await this.#workerImds?.close();
     for (const server of [this.#server, this.#control]) {
       if (!server) continue;
       server.closeAllConnections();

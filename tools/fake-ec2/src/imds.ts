@@ -9,6 +9,11 @@ export interface MetadataSubject {
   userData: string;
   region: string;
   availabilityZone: string;
+  /** The worker's view (a fake's worker metadata): its key pair and primary interface. */
+  keyName?: string;
+  mac?: string;
+  subnetId?: string;
+  securityGroupIds?: string[];
 }
 
 const TOKEN_TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
@@ -87,6 +92,13 @@ export class InstanceMetadataService {
       '/latest/meta-data/placement/region': subject.region,
       '/latest/meta-data/placement/availability-zone': subject.availabilityZone,
     };
+    if (subject.keyName) values['/latest/meta-data/public-keys/'] = `0=${subject.keyName}`;
+    if (subject.mac) {
+      values['/latest/meta-data/mac'] = subject.mac;
+      const prefix = `/latest/meta-data/network/interfaces/macs/${subject.mac}`;
+      if (subject.subnetId) values[`${prefix}/subnet-id`] = subject.subnetId;
+      if (subject.securityGroupIds) values[`${prefix}/security-group-ids`] = subject.securityGroupIds.join('\n');
+    }
     const value = values[path];
     if (value === undefined || (path === '/latest/user-data' && value === '')) {
       reply(404);

@@ -93,6 +93,9 @@ export class FakeCloudProcess {
         'subnet-0fa4ce0b6a7e1c0aa',
         '-securitygroupids',
         'sg-0fa4ce0b6a7e1c0bb',
+        // Given, so the daemon never asks the worker's metadata service (there is none here).
+        '-keyname',
+        'peerpods-fake',
       ],
       // Secrets through the environment, never argv (which every user can read in /proc).
       env: { AWS_ACCESS_KEY_ID: FAKE_AWS_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: FAKE_AWS_SECRET },
