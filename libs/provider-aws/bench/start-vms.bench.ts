@@ -7,6 +7,8 @@ import { EC2_DEFAULT_RATES, FakeEc2 } from '@peerpods/fake-ec2';
 import type { InstanceTypeSpec } from '@peerpods/providers';
 import { awsProviderFactory } from '../src/index';
 
+// Everything is given: the worker's metadata service (169.254.169.254) is never asked.
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
 const COUNT = 50;
 const spec: InstanceTypeSpec = {
   instanceType: '',
@@ -29,6 +31,9 @@ async function round(throttled: boolean) {
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL: fake.url,
       PODVM_AMI_ID: 'ami-0fa4ce0b6a7e1c001',
+      AWS_SUBNET_ID: 'subnet-0fa4ce0b6a7e1c0aa',
+      AWS_SG_IDS: 'sg-0fa4ce0b6a7e1c0bb',
+      SSH_KP_NAME: 'peerpods-fake',
     },
   );
   // Started before the throttling round's clock: DescribeInstanceTypes is a start-up cost, not a create's.

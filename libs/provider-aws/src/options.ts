@@ -2,7 +2,7 @@ import type { OptionSpec } from '@peerpods/config';
 
 /**
  * The aws provider's flags and environment variables: upstream's names and defaults
- * (docs/compatibility.md §1.2), plus `-aws-endpoint`.
+ * (docs/compatibility.md §1.1), plus `-aws-endpoint`.
  */
 export const AWS_OPTIONS: readonly OptionSpec[] = [
   {

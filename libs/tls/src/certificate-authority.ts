@@ -16,6 +16,8 @@ export interface CertificateAuthorityOptions {
 export interface IssueOptions {
   /** Days from now; default the CA's own validity. Never extends past the CA's notAfter. */
   readonly validityDays?: number;
+  /** IP addresses to name besides the DNS name (a test server dialled as https://127.0.0.1). */
+  readonly ipAddresses?: readonly string[];
 }
 
 // One DNS name: labels of letters, digits and inner hyphens. Instance names (`podvm-<pod>-<id8>`) fit.
@@ -107,7 +109,10 @@ export class CertificateAuthority {
           new x509.BasicConstraintsExtension(false, undefined, true),
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
           new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-          new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: dnsName }]),
+          new x509.SubjectAlternativeNameExtension([
+            { type: 'dns', value: dnsName },
+            ...(options.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+          ]),
           await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, nodeCrypto),
           // Lets verifiers pick this CA by key id rather than by name alone.
           new x509.AuthorityKeyIdentifierExtension(this.#keyId),

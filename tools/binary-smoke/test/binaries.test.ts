@@ -9,11 +9,13 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
-// The five product binaries, and the two tools the local demo and end-to-end tests run.
+// The five product binaries, and the tools the local demo and end-to-end tests run (a kata-agent
+// stand-in, a kata-shim stand-in, and the fake clouds).
 const expected = [
   'agent-protocol-forwarder',
   'cloud-api-adaptor',
   'dev-agent',
+  'fake-ec2',
   'peerpod-tunnel',
   'podvm-image-builder',
   'process-user-data',
@@ -28,7 +30,7 @@ after(async () => {
   await rm(emptyDir, { recursive: true, force: true });
 });
 
-test('dist/bin holds exactly the seven binaries', async () => {
+test('dist/bin holds exactly the expected binaries', async () => {
   const found = (await readdir(binDir)).filter((name) => !name.startsWith('.')).sort();
   assert.deepEqual(found, expected);
 });

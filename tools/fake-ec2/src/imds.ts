@@ -97,7 +97,8 @@ export class InstanceMetadataService {
       values['/latest/meta-data/mac'] = subject.mac;
       const prefix = `/latest/meta-data/network/interfaces/macs/${subject.mac}`;
       if (subject.subnetId) values[`${prefix}/subnet-id`] = subject.subnetId;
-      if (subject.securityGroupIds) values[`${prefix}/security-group-ids`] = subject.securityGroupIds.join('\n');
+      if (subject.securityGroupIds)
+        values[`${prefix}/security-group-ids`] = subject.securityGroupIds.join('\n');
     }
     const value = values[path];
     if (value === undefined || (path === '/latest/user-data' && value === '')) {

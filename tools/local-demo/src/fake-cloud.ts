@@ -98,7 +98,12 @@ export class FakeCloudProcess {
         'peerpods-fake',
       ],
       // Secrets through the environment, never argv (which every user can read in /proc).
-      env: { AWS_ACCESS_KEY_ID: FAKE_AWS_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: FAKE_AWS_SECRET },
+      env: {
+        AWS_ACCESS_KEY_ID: FAKE_AWS_ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY: FAKE_AWS_SECRET,
+        // No worker metadata here: 169.254.169.254 must never be asked.
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
     };
   }
 
