@@ -3,15 +3,13 @@ import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PodVmHostSettings } from '@peerpods/pod-vm-host';
+import { type Machines, PaperMachines, type PodVmHostSettings, PodVmMachines } from '@peerpods/pod-vm-host';
 import { type ActionHandler, ec2Actions } from './actions';
 import { DEFAULT_CATALOG, type FakeCatalog } from './catalog';
 import { Ec2Error, internalError } from './ec2-error';
 import { consume, type Ec2Faults } from './faults';
-import { InstanceMetadataService } from './imds';
+import { ec2Flavour, InstanceMetadataService } from './imds';
 import { InstanceStore } from './instance-store';
-import { type Machines, PaperMachines } from './machines';
-import { PodVmMachines } from './pod-vm-machines';
 import { QueryParams } from './query-params';
 import { Ec2Throttle, type ThrottleSettings } from './throttle';
 import { xmlError, xmlResponse } from './xml-response';
@@ -96,7 +94,7 @@ export class FakeEc2 {
   static async start(options: FakeEc2Options = {}): Promise<FakeEc2> {
     const catalog = options.catalog ?? DEFAULT_CATALOG;
     const machines = options.podVms
-      ? await PodVmMachines.start(options.podVms, catalog)
+      ? await PodVmMachines.start(options.podVms, ec2Flavour(catalog))
       : new PaperMachines();
     const fake = new FakeEc2(options, machines);
     try {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CloudFlavour } from '@peerpods/pod-vm-host';
 
 /** What the metadata service knows of the instance at an address. */
 export interface MetadataSubject {
@@ -108,4 +109,16 @@ export class InstanceMetadataService {
     reply(200, value);
     return;
   }
+}
+
+/** EC2 as a pod VM sees it: the DMI vendor process-user-data probes, and IMDSv2 with the region. */
+export function ec2Flavour(placement: { region: string; availabilityZone: string }): CloudFlavour {
+  return {
+    hardware: { 'sys/class/dmi/id/sys_vendor': 'Amazon EC2\n' },
+    serveMetadata: (address, lookup) =>
+      InstanceMetadataService.listen(address, (ip) => {
+        const subject = lookup(ip);
+        return subject && { ...subject, ...placement };
+      }),
+  };
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { Machine, Machines } from '@peerpods/pod-vm-host';
 import type { FakeCatalog } from './catalog';
 import { Ec2Error } from './ec2-error';
 import type { Ec2Faults } from './faults';
-import type { Machine, Machines } from './machines';
 
 export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated';
 
@@ -86,7 +86,7 @@ export class InstanceStore {
       const instanceId = newId('i');
       const machine = this.machines.start({
         instanceId,
-        nameTag: spec.tags.Name,
+        preferredName: spec.tags.Name,
         userData: spec.userData,
         neverBoot: this.faults().neverBoot === true,
       });

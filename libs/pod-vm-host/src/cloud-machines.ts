@@ -1,12 +1,13 @@
 /**
- * What stands behind an instance: a booted pod VM on this machine (`PodVmMachines`, in
- * pod-vm-machines.ts), or nothing but an address (`PaperMachines`), for tests of the API alone.
+ * What stands behind a fake cloud's instance: a booted pod VM on this machine
+ * ({@link PodVmMachines}), or nothing but an address ({@link PaperMachines}), for tests of an API alone.
  */
 export interface MachineRequest {
+  /** The cloud's id of the instance (an EC2 id, an ARM VM name). */
   instanceId: string;
-  /** The instance's Name tag: the pod VM is named after it when it can be (unique, a valid name). */
-  nameTag: string | undefined;
-  /** Decoded user-data, served by the instance metadata service. */
+  /** The name the VM should have on this machine when it can (unique, a valid name): its Name tag. */
+  preferredName: string | undefined;
+  /** Decoded user-data, served by the fake's metadata service. */
   userData: string;
   neverBoot: boolean;
 }
