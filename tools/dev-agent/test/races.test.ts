@@ -143,6 +143,8 @@ test('a signal after the process exited is a no-op: no error, its former group i
   );
   await client.startContainer({ containerId: 'c-exited' });
   assert.equal((await client.waitProcess({ containerId: 'c-exited', execId: '' })).status, 0);
+  // The shell may exit while its background child is still between fork and exec.
+  await waitFor(() => processesRunning(args).length > 0, 'the background sleep to run');
   const [sleepPid] = processesRunning(args);
   assert.ok(sleepPid !== undefined, 'the background sleep runs');
   await client.signalProcess({ containerId: 'c-exited', execId: '', signal: 9 });

@@ -1,6 +1,6 @@
+import { type BucketRate, TokenBucket } from '@peerpods/test-support/token-bucket';
 import { throttled } from './ec2-error';
 import type { QueryParams } from './query-params';
-import { type BucketRate, TokenBucket } from './token-bucket';
 
 /**
  * EC2's published defaults: each non-mutating (Describe*) action has its own bucket of 100 requests
