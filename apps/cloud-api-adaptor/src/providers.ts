@@ -1,4 +1,5 @@
 import { awsProviderFactory } from '@peerpods/provider-aws';
+import { azureProviderFactory } from '@peerpods/provider-azure';
 import { localProviderFactory } from '@peerpods/provider-local';
 import { ProviderRegistry } from '@peerpods/providers';
 
@@ -9,6 +10,7 @@ import { ProviderRegistry } from '@peerpods/providers';
 export function builtInProviders(): ProviderRegistry {
   const registry = new ProviderRegistry();
   registry.register(awsProviderFactory);
+  registry.register(azureProviderFactory);
   registry.register(localProviderFactory);
   return registry;
 }

@@ -15,6 +15,7 @@ const expected = [
   'agent-protocol-forwarder',
   'cloud-api-adaptor',
   'dev-agent',
+  'fake-arm',
   'fake-ec2',
   'peerpod-tunnel',
   'podvm-image-builder',
