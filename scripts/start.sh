@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command (`npm start`): installs what is missing, builds the single-executable
 # binaries (a no-op when nothing changed), then runs one whole peer pod on this machine with the
-# local provider (or `npm start -- --provider aws`: the aws provider against tools/fake-ec2) and
+# local provider (or `npm start -- --provider aws|azure`: that provider against its fake cloud) and
 # removes it again (tools/local-demo/src/main.ts).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +16,7 @@ bash scripts/ensure-deps.sh scripts/system-packages.txt
 source scripts/env.sh
 echo "building the binaries (dist/bin) ..."
 # The demo's binaries only; their dependencies have no build step but the Go test peer's.
-demo_binaries=@peerpods/cloud-api-adaptor,@peerpods/agent-protocol-forwarder,@peerpods/process-user-data,@peerpods/dev-agent,@peerpods/shim-client,@peerpods/fake-ec2
+demo_binaries=@peerpods/cloud-api-adaptor,@peerpods/agent-protocol-forwarder,@peerpods/process-user-data,@peerpods/dev-agent,@peerpods/shim-client,@peerpods/fake-ec2,@peerpods/fake-arm
 nx run-many -t build --projects="$demo_binaries" --excludeTaskDependencies --outputStyle=static >/tmp/peerpods-build.log 2>&1 || {
   cat /tmp/peerpods-build.log >&2
   exit 1

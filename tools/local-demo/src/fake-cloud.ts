@@ -2,18 +2,115 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { DEFAULT_ARM_CATALOG } from '@peerpods/fake-arm';
+import { DEFAULT_CATALOG as EC2_CATALOG } from '@peerpods/fake-ec2';
 import type { AdaptorPaths } from './adaptor-process';
-import type { ProviderLaunch } from './provider-launch';
-import type { WorkerNode } from './worker-node';
+import type { CloudProvider, ProviderLaunch } from './provider-launch';
 
-// Keys the fake never checks; they show that the SDK signs and that no secret reaches a log.
+// Credentials the fakes never check; they show that the SDKs authenticate and that no secret
+// reaches a log.
 export const FAKE_AWS_SECRET = 'fake/demo+secret/not-a-real-key-7Q2w';
+export const FAKE_AZURE_SECRET = 'fake~demo~azure~secret~9Kp3';
 const FAKE_AWS_ACCESS_KEY = 'AKIAFAKEDEMO00000001';
 
+interface FakeKind {
+  binary: string;
+  ready: RegExp;
+  args: (dir: string) => string[];
+  /** The control API's listing, one line per resource that still exists. */
+  listPath: string;
+  lines: (body: string) => string[];
+  launch: (url: string, dir: string) => ProviderLaunch;
+}
+
+const FAKES: Readonly<Record<CloudProvider, FakeKind>> = {
+  aws: {
+    binary: 'fake-ec2',
+    ready: /serving EC2 on (\S+)/,
+    args: () => [],
+    listPath: '/_fake/instances',
+    lines: (body) =>
+      (JSON.parse(body) as { instanceId: string; state: string; name: string }[]).map(
+        (instance) => `instance ${instance.instanceId} ${instance.state} ${instance.name}`,
+      ),
+    launch: (url) => ({
+      args: [
+        'aws',
+        '-aws-endpoint',
+        url,
+        '-aws-region',
+        EC2_CATALOG.region,
+        '-imageid',
+        EC2_CATALOG.images[0]!.imageId,
+        '-subnetid',
+        EC2_CATALOG.subnets[0]!,
+        '-securitygroupids',
+        EC2_CATALOG.securityGroups[0]!,
+        // Given, so the daemon never asks the worker's metadata service (there is none here).
+        '-keyname',
+        EC2_CATALOG.keyPairs[0]!,
+      ],
+      // Secrets through the environment, never argv (which every user can read in /proc).
+      env: {
+        AWS_ACCESS_KEY_ID: FAKE_AWS_ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY: FAKE_AWS_SECRET,
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+    }),
+  },
+  azure: {
+    binary: 'fake-arm',
+    ready: /serving ARM and Entra ID on (\S+)/,
+    args: (dir) => ['--ca-file', join(dir, 'fake-arm-ca.pem')],
+    listPath: '/_fake/resources',
+    lines: (body) => {
+      const inventory = JSON.parse(body) as {
+        vms: { name: string; state: string }[];
+        networkInterfaces: string[];
+        disks: string[];
+        publicIPAddresses: string[];
+      };
+      return [
+        ...inventory.vms.map((vm) => `VM ${vm.name} ${vm.state}`),
+        ...inventory.networkInterfaces.map((name) => `NIC ${name}`),
+        ...inventory.disks.map((name) => `disk ${name}`),
+        ...inventory.publicIPAddresses.map((name) => `public IP ${name}`),
+      ];
+    },
+    launch: (url, dir) => ({
+      args: [
+        'azure',
+        '-azure-arm-endpoint',
+        url,
+        '-azure-authority-host',
+        url,
+        '-subscriptionid',
+        DEFAULT_ARM_CATALOG.subscriptionId,
+        '-region',
+        DEFAULT_ARM_CATALOG.region,
+        '-resourcegroup',
+        DEFAULT_ARM_CATALOG.resourceGroup,
+        '-subnetid',
+        DEFAULT_ARM_CATALOG.subnets[0]!,
+        '-imageid',
+        DEFAULT_ARM_CATALOG.images[0]!,
+      ],
+      env: {
+        AZURE_CLIENT_ID: '00000000-0000-4000-8000-00000000de30',
+        AZURE_CLIENT_SECRET: FAKE_AZURE_SECRET,
+        AZURE_TENANT_ID: DEFAULT_ARM_CATALOG.tenantId,
+        // The fake's own CA, read by Node at start: the Azure SDK talks to it over HTTPS only.
+        NODE_EXTRA_CA_CERTS: join(dir, 'fake-arm-ca.pem'),
+      },
+    }),
+  },
+};
+
 /**
- * `tools/fake-ec2` as a process in the worker node's namespace, so the daemon reaches it on that
- * namespace's loopback and its instances (pod VMs on its bridge) like cloud VMs. It uses the local
- * provider's bridge name, subnet and state directory, so one leak check covers both.
+ * A fake cloud (`tools/fake-ec2` or `tools/fake-arm`) as a process in the worker node's namespace,
+ * so the daemon reaches it on that namespace's loopback and its instances (pod VMs on its bridge)
+ * like cloud VMs. It uses the local provider's bridge name, subnet and state directory, so one leak
+ * check covers every provider.
  */
 export class FakeCloudProcess {
   readonly #child: ChildProcess;
@@ -25,6 +122,8 @@ export class FakeCloudProcess {
     readonly url: string,
     readonly controlSocket: string,
     output: string,
+    private readonly kind: FakeKind,
+    private readonly dir: string,
   ) {
     this.#child = child;
     this.#output = output;
@@ -34,17 +133,19 @@ export class FakeCloudProcess {
   }
 
   static async start(options: {
+    provider: CloudProvider;
     binDir: string;
-    worker: WorkerNode;
+    worker: { path: string };
     paths: AdaptorPaths;
     dir: string;
   }): Promise<FakeCloudProcess> {
-    const controlSocket = join(options.dir, 'fake-ec2.sock');
+    const kind = FAKES[options.provider];
+    const controlSocket = join(options.dir, `${kind.binary}.sock`);
     const child = spawn(
       'nsenter',
       [
         `--net=${options.worker.path}`,
-        join(options.binDir, 'fake-ec2'),
+        join(options.binDir, kind.binary),
         '--bin-dir',
         options.binDir,
         '--state-dir',
@@ -55,6 +156,7 @@ export class FakeCloudProcess {
         '10.199.0.0/24',
         '--control-socket',
         controlSocket,
+        ...kind.args(options.dir),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
@@ -64,15 +166,15 @@ export class FakeCloudProcess {
     child.stderr!.on('data', collect);
     const until = Date.now() + 30_000;
     for (;;) {
-      const url = /serving EC2 on (\S+)/.exec(output)?.[1];
+      const url = kind.ready.exec(output)?.[1];
       if (url) {
         child.stdout!.off('data', collect);
         child.stderr!.off('data', collect);
-        return new FakeCloudProcess(child, url, controlSocket, output);
+        return new FakeCloudProcess(child, url, controlSocket, output, kind, options.dir);
       }
       if (child.exitCode !== null || child.signalCode !== null || Date.now() > until) {
         child.kill('SIGKILL');
-        throw new Error(`fake-ec2 did not start:\n${output}`);
+        throw new Error(`${kind.binary} did not start:\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -80,56 +182,33 @@ export class FakeCloudProcess {
 
   /** The daemon's flags and environment for this fake. */
   launch(): ProviderLaunch {
-    return {
-      args: [
-        'aws',
-        '-aws-endpoint',
-        this.url,
-        '-aws-region',
-        'us-east-1',
-        '-imageid',
-        'ami-0fa4ce0b6a7e1c001',
-        '-subnetid',
-        'subnet-0fa4ce0b6a7e1c0aa',
-        '-securitygroupids',
-        'sg-0fa4ce0b6a7e1c0bb',
-        // Given, so the daemon never asks the worker's metadata service (there is none here).
-        '-keyname',
-        'peerpods-fake',
-      ],
-      // Secrets through the environment, never argv (which every user can read in /proc).
-      env: {
-        AWS_ACCESS_KEY_ID: FAKE_AWS_ACCESS_KEY,
-        AWS_SECRET_ACCESS_KEY: FAKE_AWS_SECRET,
-        // No worker metadata here: 169.254.169.254 must never be asked.
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-    };
+    return this.kind.launch(this.url, this.dir);
+  }
+
+  get name(): string {
+    return this.kind.binary;
   }
 
   get output(): string {
     return this.#output;
   }
 
-  /** Instances the fake still runs (not terminated): `id state name` each. */
+  /** What the fake still has (instances, VMs, NICs, disks, public IPs): one line each. */
   async liveInstances(): Promise<string[]> {
-    const body = await this.#control('GET', '/_fake/instances');
-    return (JSON.parse(body) as { instanceId: string; state: string; name: string }[]).map(
-      (instance) => `${instance.instanceId} ${instance.state} ${instance.name}`,
-    );
+    return this.kind.lines(await this.#control('GET', this.kind.listPath));
   }
 
-  /** Like {@link liveInstances}, once no instance is still shutting down (termination takes a moment). */
+  /** Like {@link liveInstances}, once nothing is still being deleted (that takes a moment). */
   async settledInstances(timeoutMs = 30_000): Promise<string[]> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const live = await this.liveInstances();
-      if (!live.some((line) => line.includes(' shutting-down ')) || Date.now() > until) return live;
+      if (!live.some((line) => / (shutting-down|Deleting)\b/.test(line)) || Date.now() > until) return live;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
-  /** Replaces the fake's faults (see Ec2Faults in tools/fake-ec2). */
+  /** Replaces the fake's faults (Ec2Faults or ArmFaults). */
   async setFaults(faults: Record<string, unknown>): Promise<void> {
     await this.#control('PUT', '/_fake/faults', JSON.stringify(faults));
   }
@@ -148,7 +227,7 @@ export class FakeCloudProcess {
     });
   }
 
-  /** SIGTERM: the fake terminates what is left, removes its bridge and exits. */
+  /** SIGTERM: the fake deletes what is left, removes its bridge and exits. */
   async stop(timeoutMs = 30_000): Promise<void> {
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), timeoutMs);

@@ -65,8 +65,9 @@ export class LocalNode {
     try {
       worker = await createWorkerNode(options.name);
       web = await startWorkerWebServer(worker);
-      if (options.provider === 'aws') {
+      if (options.provider && options.provider !== 'local') {
         cloud = await FakeCloudProcess.start({
+          provider: options.provider,
           binDir: options.binDir,
           worker,
           paths: adaptorPaths(dir),
@@ -163,10 +164,11 @@ export class LocalNode {
     try {
       await this.adaptor.stop();
       // Instances the daemon did not delete still cost money on a real cloud: they count as leaks.
-      const instances = this.cloud
-        ? await this.cloud.settledInstances().then(
-            (lines) => lines.map((line) => `instance ${line} still live in fake-ec2`),
-            (error: unknown) => [`fake-ec2 did not answer its control API: ${(error as Error).message}`],
+      const cloud = this.cloud;
+      const instances = cloud
+        ? await cloud.settledInstances().then(
+            (lines) => lines.map((line) => `${line} still in ${cloud.name}`),
+            (error: unknown) => [`${cloud.name} did not answer its control API: ${(error as Error).message}`],
           )
         : [];
       await this.cloud?.stop();

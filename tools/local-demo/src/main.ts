@@ -10,10 +10,12 @@ import { WEB_PAGE, WEB_PORT } from './worker-web-server';
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
 
 const USAGE =
-  'usage: npm start [-- --provider local|aws]\n' +
+  'usage: npm start [-- --provider local|aws|azure]\n' +
   '  local (default): the embedded local provider, pod VMs as network namespaces\n' +
   '  aws: the aws provider (the real @aws-sdk/client-ec2) against tools/fake-ec2, a FAKE EC2 whose\n' +
-  '       instances boot as the same local pod VMs and fetch their user-data from its IMDSv2\n';
+  '       instances boot as the same local pod VMs and fetch their user-data from its IMDSv2\n' +
+  '  azure: the azure provider (the real @azure/arm-compute, arm-network, identity) against tools/fake-arm,\n' +
+  '       a FAKE Resource Manager and Entra ID over HTTPS whose VMs boot the same way (Azure IMDS)\n';
 let provider: DemoProvider;
 try {
   const { values } = parseArgs({
@@ -33,8 +35,25 @@ try {
   process.stderr.write(`npm start: ${(error as Error).message}\n${USAGE}`);
   process.exit(2);
 }
-const providerText =
-  provider === 'aws' ? 'the aws provider against a fake EC2 (tools/fake-ec2)' : 'the local provider';
+const PROVIDER_TEXT: Record<DemoProvider, { what: string; starting: string; instance: string }> = {
+  local: {
+    what: 'the local provider',
+    starting: 'starting cloud-api-adaptor (local provider) in a worker namespace',
+    instance: '  instance (local provider: pod VM namespace, user-data, agent and forwarder booted)',
+  },
+  aws: {
+    what: 'the aws provider against a fake EC2 (tools/fake-ec2)',
+    starting: 'starting fake-ec2 and cloud-api-adaptor (aws provider) in a worker namespace',
+    instance: '  instance (aws: RunInstances through the SDK; the pod VM boots after it answers)',
+  },
+  azure: {
+    what: 'the azure provider against a fake Azure Resource Manager (tools/fake-arm)',
+    starting: 'starting fake-arm and cloud-api-adaptor (azure provider) in a worker namespace',
+    instance:
+      '  instance (azure: token, VM create polled to Succeeded, NIC read; the pod VM boots meanwhile)',
+  },
+};
+const providerText = PROVIDER_TEXT[provider].what;
 
 if (process.getuid?.() !== 0) {
   process.stderr.write(
@@ -81,9 +100,7 @@ try {
   console.log('1. worker node and cloud-api-adaptor');
   node = (
     await phase(
-      provider === 'aws'
-        ? 'starting fake-ec2 and cloud-api-adaptor (aws provider) in a worker namespace'
-        : 'starting cloud-api-adaptor (local provider) in a worker namespace',
+      PROVIDER_TEXT[provider].starting,
       () => LocalNode.start({ binDir, name: `ppdemo-${process.pid}`, provider }),
       (started) => `namespace ${started.worker.name}, socket ${started.adaptor.paths.socket}`,
     )
@@ -103,12 +120,7 @@ try {
   const network = pod.state.podNetwork;
   const phases = node.adaptor.startPhases(pod.state.id);
   if (phases) {
-    summary.push([
-      provider === 'aws'
-        ? '  instance (aws: RunInstances through the SDK; the pod VM boots after it answers)'
-        : '  instance (local provider: pod VM namespace, user-data, agent and forwarder booted)',
-      phases.instanceMs,
-    ]);
+    summary.push([PROVIDER_TEXT[provider].instance, phases.instanceMs]);
     summary.push(['  tunnel (VXLAN, worker side)', phases.tunnelMs]);
     summary.push([
       '  proxy connect (mutual TLS to the forwarder, once the pod VM has booted)',

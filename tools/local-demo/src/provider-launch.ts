@@ -1,7 +1,10 @@
-/** The providers the demo runs: the embedded local one, or aws against the EC2 fake. */
-export type DemoProvider = 'local' | 'aws';
+/** The providers the demo runs: the embedded local one, or a cloud's against its fake. */
+export type DemoProvider = 'local' | 'aws' | 'azure';
 
-export const DEMO_PROVIDERS: readonly DemoProvider[] = ['local', 'aws'];
+/** The providers that run against a fake cloud. */
+export type CloudProvider = Exclude<DemoProvider, 'local'>;
+
+export const DEMO_PROVIDERS: readonly DemoProvider[] = ['local', 'aws', 'azure'];
 
 /** What the daemon is started with for a provider: its name and flags first, and its environment. */
 export interface ProviderLaunch {

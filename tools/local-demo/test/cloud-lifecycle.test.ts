@@ -1,0 +1,63 @@
+// The whole peer-pod path with each cloud provider against its fake: daemon → the official SDK →
+// fake cloud → an instance that boots as a pod VM → that cloud's metadata service → user-data →
+// forwarder → mutual TLS → VXLAN.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FAKE_AWS_SECRET, FAKE_AZURE_SECRET } from '../src/fake-cloud';
+import type { CloudProvider } from '../src/provider-launch';
+import { WEB_PAGE, WEB_PORT } from '../src/worker-web-server';
+import { startNode } from './support';
+
+const CLOUDS: Record<CloudProvider, { secret: string; created: RegExp; deleted: RegExp; live: number }> = {
+  aws: {
+    secret: FAKE_AWS_SECRET,
+    created: /created instance i-0[0-9a-f]{16} \(podvm-/,
+    deleted: /deleted instance i-0/,
+    live: 1,
+  },
+  // The VM, its NIC and its OS disk.
+  azure: {
+    secret: FAKE_AZURE_SECRET,
+    created: /created VM podvm-\S+ \(Standard_DC2as_v5\) at /,
+    deleted: /deleted VM podvm-/,
+    live: 3,
+  },
+};
+
+for (const [provider, expect] of Object.entries(CLOUDS) as [
+  CloudProvider,
+  (typeof CLOUDS)[CloudProvider],
+][]) {
+  test(`${provider} against its fake: create → exec → page through the tunnel → stop; the fake has nothing left and no log shows the secret`, {
+    timeout: 180_000,
+  }, async () => {
+    const node = await startNode({ provider });
+    const pod = await node.launchPod();
+    const network = pod.state.podNetwork;
+    const result = await node.exec(pod, {
+      args: [
+        'sh',
+        '-c',
+        `ip -br -4 addr show eth0; curl -sS --max-time 10 http://${network.gateway}:${WEB_PORT}/`,
+      ],
+    });
+    const output = result.stdout.toString();
+    assert.equal(result.exitCode, 0, result.stderr.toString());
+    assert.match(
+      output,
+      new RegExp(`${network.ip.replaceAll('.', '\\.')}/${network.prefixLength}`),
+      'the pod IP',
+    );
+    assert.ok(output.includes(WEB_PAGE), `the page through the tunnel:\n${output}`);
+    const live = await node.cloud!.liveInstances();
+    assert.equal(live.length, expect.live, `while the pod runs: ${live.join('; ')}`);
+    assert.match(node.adaptor.output, expect.created);
+
+    const stopped = await node.stopPod(pod);
+    assert.deepEqual(stopped.errors, []);
+    const logs = `${node.adaptor.output}\n${node.cloud!.output}`;
+    assert.deepEqual(await node.stop(), [], 'nothing left in the cloud, no namespace, process, link or file');
+    assert.ok(!logs.includes(expect.secret), 'the secret never reaches a log');
+    assert.match(logs, expect.deleted);
+  });
+}
