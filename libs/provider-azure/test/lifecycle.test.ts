@@ -19,7 +19,12 @@ test('create: one VM PUT (LRO polled) with NIC <name>-net and disk <name>-disk d
   assert.equal(vm?.state, 'Succeeded');
   assert.equal(vm.vmSize, 'Standard_DC2as_v5', 'the default size');
   assert.equal(vm.securityType, 'ConfidentialVM', 'confidential unless -disable-cvm');
-  assert.equal(vm.sshKeys, 1, 'a throwaway key');
+  assert.equal(vm.sshKeys.length, 1);
+  assert.match(
+    vm.sshKeys[0]!,
+    /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} peerpod@podvm-/,
+    'a throwaway key',
+  );
   assert.equal(vm.userDataBytes, Buffer.byteLength(request.userData));
   assert.deepEqual(vm.tags, {
     team: 'infra',

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolveOptions } from '@peerpods/config';
+import { DEFAULT_ARM_CATALOG } from '@peerpods/fake-arm';
 import { parseSandboxAnnotations, selectInstanceType } from '@peerpods/providers';
 import { tempDir } from '@peerpods/test-support';
 import { azureProviderFactory } from '../src/index';
@@ -75,7 +76,6 @@ test('-ssh-key-path: that key is the admin key; a file that is no key is refused
     'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKf0k0Jd9vZ2l0bJdGVzdGtleWZha2VrZXlmYWtla2V5 admin@example\n',
   );
   await chmod(good, 0o600);
-  const { fake, provider } = await azureRig({ env: {} });
   const { values } = resolveOptions(
     azureProviderFactory.options,
     { 'ssh-key-path': join(dir, 'missing') },
@@ -88,19 +88,25 @@ test('-ssh-key-path: that key is the admin key; a file that is no key is refused
     azureProviderFactory.options,
     { 'ssh-key-path': bad },
     {
-      AZURE_SUBSCRIPTION_ID: fake.catalog.subscriptionId,
-      AZURE_RESOURCE_GROUP: fake.catalog.resourceGroup,
-      AZURE_REGION: fake.catalog.region,
-      AZURE_SUBNET_ID: fake.catalog.subnets[0]!,
-      AZURE_IMAGE_ID: fake.catalog.images[0]!,
+      AZURE_SUBSCRIPTION_ID: DEFAULT_ARM_CATALOG.subscriptionId,
+      AZURE_RESOURCE_GROUP: DEFAULT_ARM_CATALOG.resourceGroup,
+      AZURE_REGION: DEFAULT_ARM_CATALOG.region,
+      AZURE_SUBNET_ID: DEFAULT_ARM_CATALOG.subnets[0]!,
+      AZURE_IMAGE_ID: DEFAULT_ARM_CATALOG.images[0]!,
     },
   );
   await assert.rejects(
     azureProviderFactory.create(badValues, { log: () => {}, owner: { nodeName: 'n', clusterId: '' } }),
     /-ssh-key-path .*bad\.pub: not one SSH public key line/,
   );
-  const instance = await provider.createInstance(createRequest());
-  await provider.deleteInstance(instance.id);
+  const { fake: keyed, provider: withKey } = await azureRig({ keyFile: good });
+  const instance = await withKey.createInstance(createRequest());
+  assert.deepEqual(
+    keyed.inventory().vms[0]?.sshKeys,
+    [(await readFile(good, 'utf8')).trim()],
+    'the given key, not a throwaway one',
+  );
+  await withKey.deleteInstance(instance.id);
 });
 
 test('bad configuration is refused naming the option', () => {

@@ -26,7 +26,7 @@ export interface AzureRig {
 
 /** A paper fake (VMs without pod VMs) trusted through its CA, and a provider pointed at it. */
 export async function azureRig(
-  options: { env?: Record<string, string>; fake?: FakeArmOptions; faults?: ArmFaults } = {},
+  options: { env?: Record<string, string>; fake?: FakeArmOptions; faults?: ArmFaults; keyFile?: string } = {},
 ): Promise<AzureRig> {
   const fake = await FakeArm.start({ faults: options.faults, ...options.fake });
   after(() => fake.stop());
@@ -46,7 +46,11 @@ export async function azureRig(
     AZURE_AUTHORITY_HOST: fake.url,
     ...options.env,
   };
-  const { values } = resolveOptions(azureProviderFactory.options, {}, env);
+  const { values } = resolveOptions(
+    azureProviderFactory.options,
+    options.keyFile ? { 'ssh-key-path': options.keyFile } : {},
+    env,
+  );
   const logs: string[] = [];
   const provider = (await azureProviderFactory.create(values, {
     log: (line) => logs.push(line),

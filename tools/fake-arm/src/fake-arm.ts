@@ -43,7 +43,7 @@ export interface ArmInventory {
     vmSize: string;
     securityType: string | undefined;
     userDataBytes: number;
-    sshKeys: number;
+    sshKeys: string[];
   }[];
   networkInterfaces: string[];
   disks: string[];
@@ -172,7 +172,7 @@ export class FakeArm {
         vmSize: vm.spec.vmSize,
         securityType: vm.spec.securityType,
         userDataBytes: Buffer.byteLength(vm.spec.userData),
-        sshKeys: vm.spec.sshKeys.length,
+        sshKeys: vm.spec.sshKeys.map((key) => key.keyData),
       })),
       networkInterfaces: dependents('networkInterfaces'),
       disks: dependents('disks'),
