@@ -32,8 +32,9 @@ import { describeError, isDefinitiveRejection, isNotFound } from './ec2-errors';
 import { type AwsSettings, checkCreateSettings } from './settings';
 import { fillFromWorker, WorkerMetadata } from './worker-metadata';
 
-// At most this many creates and deletes talk to EC2 at once; the rest queue here rather than in
-// EC2's throttle (where they would burn retries and the account's shared request budget).
+// At most this many RunInstances and TerminateInstances requests (with their retries) are out at
+// once; the rest queue here rather than in EC2's throttle, where they would burn retries and the
+// account's shared request budget. Waiting for an address is outside the bound.
 const CONCURRENT_OPERATIONS = 8;
 // The SDK retries throttling, 5xx and connection errors with exponential backoff and jitter.
 const MAX_ATTEMPTS = 10;
@@ -106,7 +107,7 @@ export class AwsProvider implements Provider {
   }
 
   createInstance(request: CreateInstanceRequest): Promise<Instance> {
-    return this.#limit(() => this.#create(request));
+    return this.#create(request);
   }
 
   deleteInstance(id: string, signal?: AbortSignal): Promise<void> {
@@ -164,7 +165,10 @@ export class AwsProvider implements Provider {
     request.signal.throwIfAborted();
     let launched: Ec2Instance | undefined;
     try {
-      const output = await this.ec2.send(new RunInstancesCommand(input), { abortSignal: request.signal });
+      // Only the request queues under the bound, not the wait for an address.
+      const output = await this.#limit(() =>
+        this.ec2.send(new RunInstancesCommand(input), { abortSignal: request.signal }),
+      );
       launched = output.Instances?.[0];
     } catch (error) {
       if (!isDefinitiveRejection(error)) {

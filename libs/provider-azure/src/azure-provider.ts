@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ComputeManagementClient, type VirtualMachine } from '@azure/arm-compute';
 import { NetworkManagementClient } from '@azure/arm-network';
+import type { OperationState, PollerLike } from '@azure/core-lro';
 import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import {
   type CreateInstanceRequest,
@@ -23,7 +24,8 @@ import { describeError, isNotFound } from './arm-errors';
 import type { AzureSettings } from './settings';
 import { readPublicKey, throwawayPublicKey } from './ssh-key';
 
-// At most this many creates and deletes talk to ARM at once; the rest queue here.
+// At most this many create and delete requests go to ARM at once; the rest queue here. The
+// operations they start are polled outside the bound.
 const CONCURRENT_OPERATIONS = 8;
 // core-rest-pipeline retries 5xx and connection errors with exponential backoff and jitter, and
 // 429/503 after the Retry-After ARM sends.
@@ -85,11 +87,26 @@ export class AzureProvider implements Provider {
   async createInstance(request: CreateInstanceRequest): Promise<Instance> {
     // Refused before any call: ARM would refuse it only after taking the request.
     checkAzureUserDataSize(encodeUserData(request.userData, 'base64'));
-    return this.#limit(() => this.#create(request));
+    return this.#create(request);
   }
 
   deleteInstance(id: string, signal?: AbortSignal): Promise<void> {
-    return this.#limit(() => this.#delete(vmName(id), signal));
+    return this.#delete(vmName(id), signal);
+  }
+
+  /**
+   * Starts a long-running operation under the concurrency bound and returns its poller once ARM has
+   * taken the request: only sending requests queues here, not the minutes a VM takes to be made.
+   */
+  #submit<T>(
+    start: () => PollerLike<OperationState<T>, T>,
+  ): Promise<{ poller: PollerLike<OperationState<T>, T> }> {
+    return this.#limit(async () => {
+      const poller = start();
+      await poller.submitted();
+      // Wrapped: a poller is a thenable, and returning it bare would wait for the whole operation.
+      return { poller };
+    });
   }
 
   async listInstances(signal?: AbortSignal): Promise<OwnedInstance[]> {
@@ -124,10 +141,13 @@ export class AzureProvider implements Provider {
     const parameters = this.#vmParameters(request);
     let vm: VirtualMachine;
     try {
-      vm = await this.compute.virtualMachines.createOrUpdate(this.settings.resourceGroup, name, parameters, {
-        abortSignal: request.signal,
-        updateIntervalInMs: POLL_MS,
-      });
+      const { poller } = await this.#submit(() =>
+        this.compute.virtualMachines.createOrUpdate(this.settings.resourceGroup, name, parameters, {
+          abortSignal: request.signal,
+          updateIntervalInMs: POLL_MS,
+        }),
+      );
+      vm = await poller;
     } catch (error) {
       // Something may exist (the VM in state Failed, or its NIC and disk): the daemon deletes it by id.
       throw new InstanceCreationError(`azure: creating VM ${name}: ${describeError(error)}`, {
@@ -250,10 +270,13 @@ export class AzureProvider implements Provider {
   async #delete(name: string, signal?: AbortSignal): Promise<void> {
     const group = this.settings.resourceGroup;
     try {
-      await this.compute.virtualMachines.delete(group, name, {
-        abortSignal: signal,
-        updateIntervalInMs: POLL_MS,
-      });
+      const { poller } = await this.#submit(() =>
+        this.compute.virtualMachines.delete(group, name, {
+          abortSignal: signal,
+          updateIntervalInMs: POLL_MS,
+        }),
+      );
+      await poller;
     } catch (error) {
       if (!isNotFound(error))
         throw new Error(`azure: deleting VM ${name}: ${describeError(error)}`, { cause: error });
