@@ -1,7 +1,4 @@
-import { createRequire } from 'node:module';
-import { getRawAsset, isSea } from 'node:sea';
-import { runInThisContext } from 'node:vm';
-import { brotliDecompressSync } from 'node:zlib';
+import { isSea } from 'node:sea';
 
 /** The SEA asset key of a chunk built from an app's `peerpods.chunks` (scripts/build-app.mjs). */
 export const chunkAssetKey = (name: string): string => `chunk/${name}.cjs.br`;
@@ -20,6 +17,9 @@ export async function loadLazyModule<T>(
   fallback: () => Promise<T>,
 ): Promise<T> {
   if (!isSea()) return fallback();
+  // Loaded here: the binary's start (--help, --version) must not pay for zlib and vm.
+  const [{ createRequire }, { getRawAsset }, { runInThisContext }, { brotliDecompressSync }] =
+    await Promise.all([import('node:module'), import('node:sea'), import('node:vm'), import('node:zlib')]);
   const source = brotliDecompressSync(Buffer.from(getRawAsset(chunkAssetKey(name)))).toString('utf8');
   const filename = `${process.execPath}/${name}.cjs`;
   const builtins = createRequire(process.execPath);
