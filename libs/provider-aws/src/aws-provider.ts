@@ -49,7 +49,7 @@ const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down
 /**
  * Pod VMs as EC2 instances, through the official SDK. Every create carries a ClientToken derived from
  * the sandbox id, so no retry makes a second instance; every instance carries Name, the user's tags
- * and this node's ownership tags (docs/compatibility.md §1.2, §7.2); deleting an instance that is already
+ * and this node's ownership tags (docs/compatibility.md §1.3, §7.2); deleting an instance that is already
  * gone is success.
  */
 export class AwsProvider implements Provider {

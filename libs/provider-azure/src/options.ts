@@ -2,7 +2,7 @@ import type { OptionSpec } from '@peerpods/config';
 
 /**
  * The azure provider's flags and environment variables: upstream's names and defaults
- * (docs/compatibility.md §1.3), plus the ARM endpoint and the Entra ID authority host.
+ * (docs/compatibility.md §1.2), plus the ARM endpoint and the Entra ID authority host.
  */
 export const AZURE_OPTIONS: readonly OptionSpec[] = [
   {
