@@ -206,11 +206,12 @@ export class FakeArm {
     this.#faults = structuredClone(faults);
   }
 
-  counts(): { calls: Record<string, number>; throttled: number; tokens: number } {
+  counts(): { calls: Record<string, number>; throttled: number; tokens: number; assertionTokens: number } {
     return {
       calls: { ...this.#calls },
       throttled: this.#throttle?.throttledCount ?? 0,
       tokens: this.#tokens.issued,
+      assertionTokens: this.#tokens.forAssertions,
     };
   }
 

@@ -9,6 +9,8 @@ import type { ServerResponse } from 'node:http';
 export class TokenEndpoint {
   readonly tokens = new Set<string>();
   issued = 0;
+  /** Of those, issued for a client assertion (workload identity) rather than a secret. */
+  forAssertions = 0;
 
   constructor(private readonly baseUrl: () => string) {}
 
@@ -66,6 +68,7 @@ export class TokenEndpoint {
       const token = randomBytes(24).toString('base64url');
       this.tokens.add(token);
       this.issued++;
+      if (!secret) this.forAssertions++;
       json(response, 200, {
         token_type: 'Bearer',
         expires_in: 3599,
