@@ -54,6 +54,8 @@ export interface CallCounts {
   /** Requests per action, throttled and failed ones included. */
   calls: Record<string, number>;
   throttled: number;
+  /** Access key ids the requests were signed with (which credentials the client chose). */
+  accessKeys: string[];
 }
 
 const MAX_BODY_BYTES = 1 << 20;
@@ -74,6 +76,7 @@ export class FakeEc2 {
   #faults: Ec2Faults;
   #throttle: Ec2Throttle | undefined;
   readonly #calls: Record<string, number> = {};
+  readonly #accessKeys = new Set<string>();
   readonly #log: (message: string) => void;
 
   private constructor(options: FakeEc2Options, machines: Machines) {
@@ -188,7 +191,11 @@ export class FakeEc2 {
   }
 
   counts(): CallCounts {
-    return { calls: { ...this.#calls }, throttled: this.#throttle?.throttledCount ?? 0 };
+    return {
+      calls: { ...this.#calls },
+      throttled: this.#throttle?.throttledCount ?? 0,
+      accessKeys: [...this.#accessKeys],
+    };
   }
 
   /** Terminates everything, stops the pod VMs and removes the bridge, then stops serving. */
@@ -222,13 +229,17 @@ export class FakeEc2 {
       if (request.method !== 'POST')
         throw new Ec2Error('InvalidAction', 'The fake takes POST requests only.');
       // The signature is not checked (the fake has no secret keys), but a request must be signed.
-      if (!String(request.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
+      const authorization = String(request.headers.authorization ?? '');
+      if (!authorization.startsWith('AWS4-HMAC-SHA256 ')) {
         throw new Ec2Error(
           'AuthFailure',
           'AWS was not able to validate the provided access credentials',
           401,
         );
       }
+      // The access key id is not secret (it names the key); the signature is not kept.
+      const keyId = /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
+      if (keyId) this.#accessKeys.add(keyId);
       const handler = this.#actions[action];
       if (!handler)
         throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);

@@ -65,3 +65,25 @@ test('aws: StopVM while RunInstances is still out (slow cloud): the instance it 
   );
   assert.deepEqual(await node.stop(), []);
 });
+
+test('azure: StopVM while the VM create is still being polled: the create is given up and VM, NIC and disk are deleted', {
+  timeout: 120_000,
+}, async () => {
+  const node = await startNode({ provider: 'azure' });
+  await node.cloud!.setFaults({ operationMs: 3000 });
+  const abort = new AbortController();
+  const launching = node.launchPod({
+    signal: abort.signal,
+    onStep: (step) => {
+      if (step.step === 'CreateVM') setTimeout(() => abort.abort(new Error('kubelet gave up')), 500);
+    },
+  });
+  await assert.rejects(launching);
+  await waitFor(
+    () => /deleted VM podvm-/.test(node.adaptor.output),
+    'the half-made VM to be deleted',
+    60_000,
+  );
+  assert.deepEqual(await node.cloud!.settledInstances(), []);
+  assert.deepEqual(await node.stop(), []);
+});
