@@ -1,0 +1,2 @@
+export { cidataIso } from './cidata';
+export { buildIso, type IsoFile, type IsoOptions } from './image';
