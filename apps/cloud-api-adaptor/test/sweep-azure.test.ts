@@ -14,18 +14,10 @@ import { buildCli } from '../src/cli';
 const fake = await FakeArm.start();
 after(() => fake.stop());
 setDefaultCACertificates([...getCACertificates('default'), fake.ca.certPem]);
-const { catalog } = fake;
 const env = {
   AZURE_CLIENT_ID: 'sweep',
   AZURE_CLIENT_SECRET: 'fake-sweep-secret',
-  AZURE_TENANT_ID: catalog.tenantId,
-  AZURE_SUBSCRIPTION_ID: catalog.subscriptionId,
-  AZURE_REGION: catalog.region,
-  AZURE_RESOURCE_GROUP: catalog.resourceGroup,
-  AZURE_SUBNET_ID: catalog.subnets[0]!,
-  AZURE_IMAGE_ID: catalog.images[0]!,
-  AZURE_ARM_ENDPOINT: fake.url,
-  AZURE_AUTHORITY_HOST: fake.url,
+  ...fake.clientEnv(),
 };
 Object.assign(process.env, env, { NODE_NAME: 'worker-a', PEERPODS_CLUSTER_ID: '' });
 

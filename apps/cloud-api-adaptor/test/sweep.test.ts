@@ -18,12 +18,7 @@ const socket = join(dir, 'hypervisor.sock');
 const env = {
   AWS_ACCESS_KEY_ID: 'AKIAFAKESWEEP0000001',
   AWS_SECRET_ACCESS_KEY: 'fake-sweep-secret',
-  AWS_REGION: 'us-east-1',
-  AWS_ENDPOINT_URL: fake.url,
-  PODVM_AMI_ID: 'ami-0fa4ce0b6a7e1c001',
-  AWS_SUBNET_ID: 'subnet-0fa4ce0b6a7e1c0aa',
-  AWS_SG_IDS: 'sg-0fa4ce0b6a7e1c0bb',
-  SSH_KP_NAME: 'peerpods-fake',
+  ...fake.clientEnv(),
   // Everything is given: the worker's metadata service (169.254.169.254) is never asked.
   AWS_EC2_METADATA_DISABLED: 'true',
 };

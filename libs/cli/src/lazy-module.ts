@@ -11,12 +11,25 @@ export const chunkAssetKey = (name: string): string => `chunk/${name}.cjs.br`;
  * errors such as InstanceCreationError); everything else it bundles. Outside the binary (tsx, tests)
  * `fallback` imports the module normally.
  */
-export async function loadLazyModule<T>(
+export function loadLazyModule<T>(
   name: string,
   shared: Readonly<Record<string, unknown>>,
   fallback: () => Promise<T>,
 ): Promise<T> {
   if (!isSea()) return fallback();
+  // Evaluated once per process, however many times the provider is created.
+  let loaded = chunks.get(name) as Promise<T> | undefined;
+  if (!loaded) {
+    loaded = evaluateChunk<T>(name, shared);
+    chunks.set(name, loaded);
+    loaded.catch(() => chunks.delete(name));
+  }
+  return loaded;
+}
+
+const chunks = new Map<string, Promise<unknown>>();
+
+async function evaluateChunk<T>(name: string, shared: Readonly<Record<string, unknown>>): Promise<T> {
   // Loaded here: the binary's start (--help, --version) must not pay for zlib and vm.
   const [{ createRequire }, { getRawAsset }, { runInThisContext }, { brotliDecompressSync }] =
     await Promise.all([import('node:module'), import('node:sea'), import('node:vm'), import('node:zlib')]);

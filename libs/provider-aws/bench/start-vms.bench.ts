@@ -28,12 +28,7 @@ async function round(throttled: boolean) {
     {
       AWS_ACCESS_KEY_ID: 'AKIAFAKEBENCH0000001',
       AWS_SECRET_ACCESS_KEY: 'bench',
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL: fake.url,
-      PODVM_AMI_ID: 'ami-0fa4ce0b6a7e1c001',
-      AWS_SUBNET_ID: 'subnet-0fa4ce0b6a7e1c0aa',
-      AWS_SG_IDS: 'sg-0fa4ce0b6a7e1c0bb',
-      SSH_KP_NAME: 'peerpods-fake',
+      ...fake.clientEnv(),
     },
   );
   // Started before the throttling round's clock: DescribeInstanceTypes is a start-up cost, not a create's.

@@ -41,12 +41,7 @@ async function keysUsed(env: Record<string, string>, flags: Record<string, strin
   const fake = await FakeEc2.start();
   after(() => fake.stop());
   const { values } = resolveOptions(awsProviderFactory.options, flags, {
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL: fake.url,
-    PODVM_AMI_ID: 'ami-0fa4ce0b6a7e1c001',
-    AWS_SUBNET_ID: 'subnet-0fa4ce0b6a7e1c0aa',
-    AWS_SG_IDS: 'sg-0fa4ce0b6a7e1c0bb',
-    SSH_KP_NAME: 'peerpods-fake',
+    ...fake.clientEnv(),
     ...env,
   });
   const provider = await awsProviderFactory.create(values, { log: () => {}, owner: OWNER });

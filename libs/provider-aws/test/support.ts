@@ -35,12 +35,7 @@ export async function awsRig(
   const logs: string[] = [];
   const env = {
     ...FAKE_KEYS,
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL: fake.url,
-    PODVM_AMI_ID: 'ami-0fa4ce0b6a7e1c001',
-    AWS_SUBNET_ID: 'subnet-0fa4ce0b6a7e1c0aa',
-    AWS_SG_IDS: 'sg-0fa4ce0b6a7e1c0bb',
-    SSH_KP_NAME: 'peerpods-fake',
+    ...fake.clientEnv(),
     ...options.env,
   };
   const { values } = resolveOptions(awsProviderFactory.options, {}, env);

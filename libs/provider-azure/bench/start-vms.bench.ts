@@ -22,21 +22,13 @@ const spec: InstanceTypeSpec = {
 async function round(throttled: boolean) {
   const fake = await FakeArm.start(throttled ? { throttle: { startEmpty: true } } : {});
   setDefaultCACertificates([...getCACertificates('default'), fake.ca.certPem]);
-  const { catalog } = fake;
   const { values } = resolveOptions(
     azureProviderFactory.options,
     {},
     {
       AZURE_CLIENT_ID: 'bench',
       AZURE_CLIENT_SECRET: 'bench',
-      AZURE_TENANT_ID: catalog.tenantId,
-      AZURE_SUBSCRIPTION_ID: catalog.subscriptionId,
-      AZURE_REGION: catalog.region,
-      AZURE_RESOURCE_GROUP: catalog.resourceGroup,
-      AZURE_SUBNET_ID: catalog.subnets[0]!,
-      AZURE_IMAGE_ID: catalog.images[0]!,
-      AZURE_ARM_ENDPOINT: fake.url,
-      AZURE_AUTHORITY_HOST: fake.url,
+      ...fake.clientEnv(),
     },
   );
   // Started before the clock: listing sizes is a start-up cost, not a create's.

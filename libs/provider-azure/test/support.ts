@@ -32,18 +32,10 @@ export async function azureRig(
   after(() => fake.stop());
   // What NODE_EXTRA_CA_CERTS does for a process started later, for this one now.
   setDefaultCACertificates([...getCACertificates('default'), fake.ca.certPem]);
-  const { catalog } = fake;
   const env = {
     AZURE_CLIENT_ID: '00000000-0000-4000-8000-00000000c11e',
     AZURE_CLIENT_SECRET: FAKE_SECRET,
-    AZURE_TENANT_ID: catalog.tenantId,
-    AZURE_SUBSCRIPTION_ID: catalog.subscriptionId,
-    AZURE_REGION: catalog.region,
-    AZURE_RESOURCE_GROUP: catalog.resourceGroup,
-    AZURE_SUBNET_ID: catalog.subnets[0]!,
-    AZURE_IMAGE_ID: catalog.images[0]!,
-    AZURE_ARM_ENDPOINT: fake.url,
-    AZURE_AUTHORITY_HOST: fake.url,
+    ...fake.clientEnv(),
     ...options.env,
   };
   const { values } = resolveOptions(

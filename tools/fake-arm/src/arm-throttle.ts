@@ -1,4 +1,4 @@
-import { type BucketRate, TokenBucket } from '@peerpods/test-support/token-bucket';
+import { type BucketRate, TokenBucket } from '@peerpods/fake-cloud-kit';
 import { ArmError } from './arm-error';
 
 /** ARM's published defaults per subscription: reads 250 refilled at 25/s; writes and deletes 200 at 10/s. */

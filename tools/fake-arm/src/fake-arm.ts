@@ -1,13 +1,8 @@
-import { rm } from 'node:fs/promises';
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ControlSocket, closeServer, readBody } from '@peerpods/fake-cloud-kit';
 import { type Machines, PaperMachines, type PodVmHostSettings, PodVmMachines } from '@peerpods/pod-vm-host';
 import { CertificateAuthority } from '@peerpods/tls';
 import { ArmError } from './arm-error';
@@ -50,7 +45,6 @@ export interface ArmInventory {
   publicIPAddresses: string[];
 }
 
-const MAX_BODY_BYTES = 1 << 20;
 const VM =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i;
 const VMS =
@@ -71,7 +65,7 @@ const DEPENDENT =
 export class FakeArm {
   readonly ca: CertificateAuthority;
   readonly #server: Server;
-  #control: Server | undefined;
+  #control: ControlSocket | undefined;
   readonly #resources: ArmResources;
   readonly #tokens: TokenEndpoint;
   readonly #catalog: ArmCatalog;
@@ -79,7 +73,6 @@ export class FakeArm {
   #throttle: ArmThrottle | undefined;
   readonly #calls: Record<string, number> = {};
   readonly #log: (message: string) => void;
-  #controlSocket: string | undefined;
 
   private constructor(
     options: FakeArmOptions,
@@ -119,25 +112,9 @@ export class FakeArm {
         fake.#server.listen({ host, port: options.port ?? 0 }, resolve);
       });
       if (options.controlSocket) {
-        const control = createHttpServer((request, response) => {
-          readBody(request).then(
-            (body) =>
-              fake.#answerControl(
-                (request.url ?? '/').split('?')[0]!,
-                request.method ?? 'GET',
-                body,
-                response,
-              ),
-            () => response.writeHead(400).end(),
-          );
-        });
-        await rm(options.controlSocket, { force: true });
-        await new Promise<void>((resolve, reject) => {
-          control.once('error', reject);
-          control.listen(options.controlSocket, resolve);
-        });
-        fake.#control = control;
-        fake.#controlSocket = options.controlSocket;
+        fake.#control = await ControlSocket.listen(options.controlSocket, (path, method, body, response) =>
+          fake.#answerControl(path, method, body, response),
+        );
       }
     } catch (error) {
       fake.#server.close();
@@ -151,6 +128,21 @@ export class FakeArm {
   get url(): string {
     const { address, port } = this.#server.address() as AddressInfo;
     return `https://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  }
+
+  /** The azure provider's environment for this fake: endpoints and the catalog's scope, network and image. */
+  clientEnv(): Record<string, string> {
+    const catalog = this.#catalog;
+    return {
+      AZURE_TENANT_ID: catalog.tenantId,
+      AZURE_SUBSCRIPTION_ID: catalog.subscriptionId,
+      AZURE_REGION: catalog.region,
+      AZURE_RESOURCE_GROUP: catalog.resourceGroup,
+      AZURE_SUBNET_ID: catalog.subnets[0]!,
+      AZURE_IMAGE_ID: catalog.images[0]!,
+      AZURE_ARM_ENDPOINT: this.url,
+      AZURE_AUTHORITY_HOST: this.url,
+    };
   }
 
   get catalog(): ArmCatalog {
@@ -216,12 +208,8 @@ export class FakeArm {
   }
 
   async stop(): Promise<void> {
-    for (const server of [this.#server, this.#control]) {
-      if (!server) continue;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-    if (this.#controlSocket) await rm(this.#controlSocket, { force: true });
+    await closeServer(this.#server);
+    await this.#control?.close();
     await this.#resources.close();
   }
 
@@ -453,15 +441,4 @@ function routeKind(method: string, path: string): string {
   if (dependent)
     return `${method} ${dependent === 'networkInterfaces' ? 'nic' : dependent === 'disks' ? 'disk' : 'publicip'}`;
   return `${method} other`;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ControlSocket, closeServer, readBody } from '@peerpods/fake-cloud-kit';
 import { type Machines, PaperMachines, type PodVmHostSettings, PodVmMachines } from '@peerpods/pod-vm-host';
 import { type ActionHandler, ec2Actions } from './actions';
 import { DEFAULT_CATALOG, type FakeCatalog } from './catalog';
@@ -58,8 +58,6 @@ export interface CallCounts {
   accessKeys: string[];
 }
 
-const MAX_BODY_BYTES = 1 << 20;
-
 /**
  * A fake of the EC2 Query API for tests and demos (not EC2, and not a complete one): the actions the
  * aws provider uses, XML answers and EC2 error codes, ClientToken idempotency, token-bucket
@@ -68,10 +66,10 @@ const MAX_BODY_BYTES = 1 << 20;
  */
 export class FakeEc2 {
   readonly #server: Server;
-  #control: Server | undefined;
+  #control: ControlSocket | undefined;
   #workerImds: InstanceMetadataService | undefined;
-  #controlSocket: string | undefined;
   readonly #store: InstanceStore;
+  readonly #catalog: FakeCatalog;
   readonly #actions: Record<string, ActionHandler>;
   #faults: Ec2Faults;
   #throttle: Ec2Throttle | undefined;
@@ -81,6 +79,7 @@ export class FakeEc2 {
 
   private constructor(options: FakeEc2Options, machines: Machines) {
     const catalog = options.catalog ?? DEFAULT_CATALOG;
+    this.#catalog = catalog;
     this.#log = options.log ?? (() => {});
     this.#faults = structuredClone(options.faults ?? {});
     this.#throttle = options.throttle ? new Ec2Throttle(options.throttle) : undefined;
@@ -118,28 +117,13 @@ export class FakeEc2 {
         fake.#workerImds = await InstanceMetadataService.listen('127.0.0.1', () => worker);
       }
       if (options.controlSocket) {
-        const control = createServer((request, response) => {
-          readBody(request).then(
-            (body) =>
-              fake.#answerControl(
-                (request.url ?? '/').split('?')[0]!,
-                request.method ?? 'GET',
-                body,
-                response,
-              ),
-            () => response.writeHead(400).end(),
-          );
-        });
-        await rm(options.controlSocket, { force: true });
-        await new Promise<void>((resolve, reject) => {
-          control.once('error', reject);
-          control.listen(options.controlSocket, resolve);
-        });
-        fake.#control = control;
-        fake.#controlSocket = options.controlSocket;
+        fake.#control = await ControlSocket.listen(options.controlSocket, (path, method, body, response) =>
+          fake.#answerControl(path, method, body, response),
+        );
       }
     } catch (error) {
       fake.#server.close();
+      await fake.#workerImds?.close();
       await machines.close().catch(() => {});
       throw error;
     }
@@ -150,6 +134,21 @@ export class FakeEc2 {
   get url(): string {
     const { address, port } = this.#server.address() as AddressInfo;
     return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  }
+
+  /**
+   * The aws provider's environment for this fake: its endpoint and the catalog's region, image,
+   * subnet, security group and key pair (credentials are the caller's to choose).
+   */
+  clientEnv(): Record<string, string> {
+    return {
+      AWS_REGION: this.#catalog.region,
+      AWS_ENDPOINT_URL: this.url,
+      PODVM_AMI_ID: this.#catalog.images[0]!.imageId,
+      AWS_SUBNET_ID: this.#catalog.subnets[0]!,
+      AWS_SG_IDS: this.#catalog.securityGroups[0]!,
+      SSH_KP_NAME: this.#catalog.keyPairs[0]!,
+    };
   }
 
   /** With `workerMetadata`: the endpoint (`AWS_EC2_METADATA_SERVICE_ENDPOINT`) of the worker's IMDS. */
@@ -201,12 +200,8 @@ export class FakeEc2 {
   /** Terminates everything, stops the pod VMs and removes the bridge, then stops serving. */
   async stop(): Promise<void> {
     await this.#workerImds?.close();
-    for (const server of [this.#server, this.#control]) {
-      if (!server) continue;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-    if (this.#controlSocket) await rm(this.#controlSocket, { force: true });
+    await closeServer(this.#server);
+    await this.#control?.close();
     await this.#store.close();
   }
 
@@ -292,15 +287,4 @@ export class FakeEc2 {
       error: `no ${method} ${path}; try GET /_fake/instances, /_fake/counts, GET or PUT /_fake/faults`,
     });
   }
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

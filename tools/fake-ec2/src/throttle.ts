@@ -1,4 +1,4 @@
-import { type BucketRate, TokenBucket } from '@peerpods/test-support/token-bucket';
+import { type BucketRate, TokenBucket } from '@peerpods/fake-cloud-kit';
 import { throttled } from './ec2-error';
 import type { QueryParams } from './query-params';
 
