@@ -6,11 +6,14 @@ import { notifyServiceManager } from '@peerpods/sd-notify';
 import { type Command, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import type { RunningForwarder } from './forwarder';
+import { readImageWarning } from './image-variant';
 import { parseListenAddress } from './listen-address';
 
 export interface ForwarderCliOptions {
   /** The pod-VM side of pod networking; default: the real VXLAN tunnel (tests pass a no-op). */
   network?: PodVmNetwork;
+  /** The image's os-release, read for its development label; default /etc/os-release. */
+  osReleasePath?: string;
   onStarted?: (forwarder: RunningForwarder) => void;
 }
 
@@ -66,6 +69,8 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
     .addOption(new Option('--disable-tls', 'listen on plain TCP (testing only)'))
     .action(async (flags: Flags) => {
       const log = await createLogger('forwarder', { format: flags.logFormat, level: flags.logLevel });
+      const imageWarning = await readImageWarning(options.osReleasePath);
+      if (imageWarning) log.warn(imageWarning);
       const listen = parseListenAddress(flags.listen);
       // Loaded here, not at the top: --help and --version never pay for these modules.
       const [{ parseApfConfig }, { startForwarder }, { forwarderTlsOptions }, { VxlanPodVmNetwork }] =
