@@ -1,0 +1,1 @@
+export { type LibvirtSandbox, type SandboxOptions, startLibvirtSandbox } from './sandbox';
