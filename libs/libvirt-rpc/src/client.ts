@@ -31,6 +31,7 @@ const Proc = {
   StorageVolLookupByName: 95,
   StorageVolLookupByPath: 97,
   StorageVolGetInfo: 98,
+  StorageVolGetXmlDesc: 99,
   StorageVolGetPath: 100,
   ConnectGetLibVersion: 157,
   StorageVolUpload: 208,
@@ -429,6 +430,16 @@ export class LibvirtClient {
       'STORAGE_VOL_GET_INFO',
       writeVolume(new XdrWriter(), volume),
       (r) => ({ type: r.int(), capacity: r.uhyper(), allocation: r.uhyper() }),
+      signal,
+    );
+  }
+
+  volumeXml(volume: StorageVolume, signal?: AbortSignal): Promise<string> {
+    return this.read(
+      Proc.StorageVolGetXmlDesc,
+      'STORAGE_VOL_GET_XML_DESC',
+      writeVolume(new XdrWriter(), volume).uint(0),
+      (r) => r.string(STRING_MAX),
       signal,
     );
   }

@@ -15,7 +15,10 @@ export function encodeUserData(userData: string, encoding: UserDataEncoding): st
     case 'raw':
       return userData;
     case 'cidata-iso':
-      throw new Error('not implemented yet: lands with the libvirt provider');
+      // Not text: the libvirt provider writes it into an ISO 9660 volume (cidataIso, @peerpods/iso9660).
+      throw new Error(
+        'cidata-iso user-data is a disk image, not text: the provider builds it with cidataIso',
+      );
   }
 }
 

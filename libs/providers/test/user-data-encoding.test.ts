@@ -20,9 +20,9 @@ test('raw is the text unchanged', () => {
   assert.equal(encodeUserData(USER_DATA, 'raw'), USER_DATA);
 });
 
-test('cidata-iso is not there yet', () => {
+test('cidata-iso is a disk image the provider builds, not text', () => {
   assert.throws(() => encodeUserData(USER_DATA, 'cidata-iso'), {
-    message: 'not implemented yet: lands with the libvirt provider',
+    message: 'cidata-iso user-data is a disk image, not text: the provider builds it with cidataIso',
   });
 });
 

@@ -7,8 +7,8 @@ import { removeNetns, requireRoot } from '@peerpods/test-support';
 /**
  * A libvirtd of its own: it runs in a network namespace made for it (its bridges, dnsmasq and VMs,
  * and every packet they send, stay there) and a private mount namespace, where its state directories
- * are bind-mounted from a temporary directory. The host's libvirt configuration, state and logs are
- * never touched; only the QEMU capability cache (/var/cache/libvirt) is shared, since it is a cache.
+ * are bind-mounted from a temporary directory. The host's libvirt configuration, state, logs and
+ * caches are never touched.
  */
 export interface LibvirtSandbox {
   /** Temporary directory holding the daemon's state, logs and the `pool` directory for volumes. */
@@ -30,6 +30,8 @@ export interface LibvirtSandbox {
 export interface SandboxOptions {
   /** Short prefix of the network namespace's name. */
   prefix: string;
+  /** Let the daemon see /dev/kvm (default: hidden). */
+  kvm?: boolean;
   /** How long the daemon may take to open its socket (the first start probes QEMU: about 4 s). */
   startTimeoutMs?: number;
 }
@@ -42,6 +44,10 @@ const STATE_MOUNTS: readonly [string, string][] = [
   ['etc-qemu', '/etc/libvirt/qemu'],
   ['etc-storage', '/etc/libvirt/storage'],
 ];
+
+// QEMU's capabilities, probed at a daemon's first start (about 4 s): kept for later sandboxes, apart
+// from the host's own cache, which describes a daemon that can see /dev/kvm.
+const CAPABILITY_CACHE = '/var/tmp/peerpods-libvirt-cache';
 
 const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
@@ -63,6 +69,23 @@ function killPidFile(path: string): void {
   } catch {
     // no such file or process
   }
+}
+
+/**
+ * Shell lines giving the daemon a /dev without kvm: a copy of the device nodes on a tmpfs, with the
+ * host's pts, shm and mqueue mounted into it, moved over /dev (a node bound over /dev/kvm is not
+ * enough: libvirt then finds its capability cache stale on every call and probes QEMU again).
+ */
+function hideKvm(devDir: string): string[] {
+  const dev = quote(devDir);
+  return [
+    'if [ -e /dev/kvm ]; then',
+    `  mkdir -p ${dev} && mount -t tmpfs -o mode=755 tmpfs ${dev}`,
+    `  for entry in /dev/*; do case "$entry" in /dev/kvm|/dev/pts|/dev/shm|/dev/mqueue) ;; *) cp -a "$entry" ${dev}/ ;; esac; done`,
+    `  for sub in pts shm mqueue; do if [ -d /dev/$sub ]; then mkdir -p ${dev}/$sub && mount --rbind /dev/$sub ${dev}/$sub; fi; done`,
+    `  mount --move ${dev} /dev`,
+    'fi',
+  ];
 }
 
 let counter = 0;
@@ -87,8 +110,18 @@ export async function startLibvirtSandbox(options: SandboxOptions): Promise<Libv
   const binds = STATE_MOUNTS.map(
     ([name, target]) => `mount --bind ${quote(join(dir, name))} ${quote(target)}`,
   ).join(' && ');
+  mkdirSync(CAPABILITY_CACHE, { recursive: true });
+  mkdirSync('/var/cache/libvirt', { recursive: true });
   const script = [
     binds,
+    `mount --bind ${quote(CAPABILITY_CACHE)} /var/cache/libvirt`,
+    // The host's qemu.conf, without QEMU's own mount namespace: libvirt cannot move a /dev/pts that is
+    // itself a bind mount, as it is in the /dev below.
+    `cp /etc/libvirt/qemu.conf ${quote(join(dir, 'qemu.conf'))} && echo 'namespaces = [ ]' >> ${quote(join(dir, 'qemu.conf'))}`,
+    `mount --bind ${quote(join(dir, 'qemu.conf'))} /etc/libvirt/qemu.conf`,
+    // This machine kind has a /dev/kvm that QEMU cannot use (nested: KVM fails its MSR checks, and
+    // libvirt hangs probing it); the sandbox hides it, so libvirt offers TCG only, as on a host without KVM.
+    ...(options.kvm ? [] : hideKvm(join(dir, 'dev'))),
     `virtlogd --pid-file ${quote(join(dir, 'virtlogd.pid'))} &`,
     `exec libvirtd --pid-file ${quote(join(dir, 'libvirtd.pid'))}`,
   ].join('\n');

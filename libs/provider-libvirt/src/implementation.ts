@@ -1,0 +1,2 @@
+export { LibvirtProvider } from './libvirt-provider';
+export { libvirtSettings } from './settings';
