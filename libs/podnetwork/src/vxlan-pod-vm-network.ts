@@ -30,6 +30,8 @@ export interface VxlanPodVmNetworkOptions {
   waitTimeoutMs?: number;
   /** Poll interval while waiting; default 1 s. */
   waitTickMs?: number;
+  /** Told once when setup has to wait for the network (so a long wait is never silent). */
+  onWaiting?: (why: string) => void;
   /** How to find iptables; default netops's detectIptables(). */
   iptables?: () => Promise<Iptables>;
   timeoutMs?: number;
@@ -71,10 +73,10 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
       run: this.options.run,
     };
 
-    await step(what, 'wait for the primary interface', async () => {
-      await this.waitForAddress(undefined);
-      if (request.hostInterface) await this.waitForAddress(request.hostInterface);
-    });
+    // A given host interface stands for the primary one, so the VM then needs no default route.
+    await step(what, 'wait for the primary interface', () =>
+      this.waitForAddress(request.hostInterface || undefined),
+    );
     await step(what, 'open the pod netns', async () => {
       if (await netnsExists(podNamespacePath)) return;
       const absolute = resolve(podNamespacePath);
@@ -98,27 +100,32 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
     const [rules, link] = await Promise.allSettled([
       step(what, 'add iptables NOTRACK rules', () => addNotrackRules(ipt, { remote, vni, port }, this.root)),
       (async () => {
-        await step(what, 'create vxlan link', () =>
-          ipBatch(
+        await step(what, 'create vxlan link', async () => {
+          if (await getLink(iface, pod).catch(() => undefined)) {
+            throw new Error(`${podNamespacePath} already has ${iface}`);
+          }
+          // Made under a name of its own, then renamed: Linux 6.1 (Debian 12's) checks a new link's
+          // name in the namespace that creates it, where the VM's own eth0 usually is.
+          const temporary = `ppvx${vni}`;
+          await ipBatch(
             [
-              `link add ${iface} netns ${netnsMoveRef(podNamespacePath)} address ${net.podHwAddr} mtu ${mtu} type vxlan id ${vni} remote ${remote} dstport ${port}`,
+              `link add ${temporary} netns ${netnsMoveRef(podNamespacePath)} address ${net.podHwAddr} mtu ${mtu} type vxlan id ${vni} remote ${remote} dstport ${port}`,
             ],
             this.root,
-          ).then(
-            () => {
-              created = true;
-            },
-            async (error: unknown) => {
-              if (/File exists/.test(String(error))) {
-                throw new Error(`${podNamespacePath} already has ${iface} (${(error as Error).message})`);
-              }
-              // ip killed (time-out) after the kernel made it: ours only if it is a vxlan of our VNI.
-              const maybe = await getLink(iface, pod).catch(() => undefined);
-              created = maybe?.kind === 'vxlan' && maybe.vxlan?.id === vni;
-              throw error;
-            },
-          ),
-        );
+          ).catch(async (error: unknown) => {
+            // ip killed (time-out) after the kernel made it: ours only if it is a vxlan of our VNI.
+            const maybe = await getLink(temporary, pod).catch(() => undefined);
+            if (maybe?.kind === 'vxlan' && maybe.vxlan?.id === vni) {
+              await ipBatch([`link del ${temporary}`], pod).catch(() => {});
+            }
+            throw error;
+          });
+          await ipBatch([`link set ${temporary} name ${iface}`], pod).catch(async (error: unknown) => {
+            await ipBatch([`link del ${temporary}`], pod).catch(() => {});
+            throw error;
+          });
+          created = true;
+        });
         await step(what, 'configure the pod interface', () => ipBatch(lines, pod));
       })(),
     ]);
@@ -155,6 +162,7 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
   private async waitForAddress(dev: string | undefined): Promise<string> {
     const until = Date.now() + (this.options.waitTimeoutMs ?? 180_000);
     let last = 'no IPv4 default route';
+    let told = false;
     for (;;) {
       const name = dev ?? (await primaryInterface(this.root));
       if (name !== undefined) {
@@ -168,6 +176,11 @@ export class VxlanPodVmNetwork implements PodVmNetwork {
         last = `interface ${name} has no IPv4 address`;
       }
       if (Date.now() >= until) throw new Error(`timed out: ${last}`);
+      if (!told) {
+        told = true;
+        const seconds = Math.round((this.options.waitTimeoutMs ?? 180_000) / 1000);
+        this.options.onWaiting?.(`waiting up to ${seconds} s for the network: ${last}`);
+      }
       await new Promise((r) => setTimeout(r, this.options.waitTickMs ?? 1000));
     }
   }
