@@ -81,7 +81,7 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
           import('@peerpods/podnetwork'),
         ]);
       const apf = parseApfConfig(await readConfig(flags.config), flags.config);
-      const network = options.network ?? new VxlanPodVmNetwork();
+      const network = options.network ?? new VxlanPodVmNetwork({ onWaiting: (why) => log.info(why) });
       // The pod's interface must exist before the first CreateContainer can join its namespace.
       await network.setup({
         podNetwork: apf.podNetwork,

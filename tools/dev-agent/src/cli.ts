@@ -8,7 +8,7 @@ import { DEFAULT_SOCKET, resolveSocketPath, SERVER_ADDR_ENV } from './socket-add
 export const AGENT_VERSION = `${pkg.version}-dev-agent`;
 
 export const NO_ISOLATION_WARNING =
-  'WARNING: dev-agent is a stand-in for kata-agent for demos and tests only: container processes run ' +
+  'dev-agent is a stand-in for kata-agent for demos and tests only: container processes run ' +
   'as plain host processes with NO isolation (no VM, no cgroups, no mount/pid/user namespaces); never use it in production';
 
 export interface DevAgentCliOptions {
