@@ -30,8 +30,8 @@ export function grubConfig(release: string, console: string): string {
     console,
     'net.ifnames=0',
     'panic=-1',
-    'quiet',
-    'systemd.show_status=auto',
+    // Unit status on the console: the one view of a pod VM's boot a cloud always gives.
+    'systemd.show_status=true',
   ];
   return [
     'set timeout=0',
