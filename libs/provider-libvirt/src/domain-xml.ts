@@ -54,7 +54,9 @@ export function domainXml(spec: DomainSpec): string {
     `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${xmlEscape(spec.rootDiskPath)}'/><target dev='vda' bus='virtio'/><boot order='1'/></disk>`,
     `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${xmlEscape(spec.cidataPath)}'/><target dev='vdb' bus='virtio'/><readonly/></disk>`,
     `<interface type='network'><source network='${xmlEscape(spec.networkName)}'/><model type='virtio'/></interface>`,
-    "<serial type='pty'><target port='0'/></serial>",
+    // The console is also kept in libvirt's log directory (by virtlogd): on a cloud the console is
+    // the one view of a pod VM's boot, and here it stays on the worker after the domain is gone.
+    `<serial type='pty'><log file='/var/log/libvirt/qemu/${xmlEscape(spec.name)}-console.log' append='off'/><target port='0'/></serial>`,
     "<console type='pty'><target type='serial' port='0'/></console>",
     '</devices>',
     '</domain>',

@@ -31,7 +31,10 @@ test('the domain: memory, vCPUs with cpuset, virtio disks (root first), the netw
     xml,
     /<interface type='network'><source network='default'\/><model type='virtio'\/><\/interface>/,
   );
-  assert.match(xml, /<serial type='pty'>/);
+  assert.match(
+    xml,
+    /<serial type='pty'><log file='\/var\/log\/libvirt\/qemu\/[^']+-console\.log' append='off'\/>/,
+  );
 });
 
 test('with firmware: q35 and a pflash loader; with KVM: the host CPU model', () => {

@@ -34,6 +34,11 @@ export interface SandboxOptions {
   kvm?: boolean;
   /** How long the daemon may take to open its socket (the first start probes QEMU: about 4 s). */
   startTimeoutMs?: number;
+  /**
+   * Run in this existing network namespace (a worker node's), which the caller owns and removes;
+   * default: one made for the sandbox and removed with it.
+   */
+  netns?: { name: string; path: string };
 }
 
 // Where libvirtd keeps state; each is bind-mounted from the sandbox's directory.
@@ -100,12 +105,19 @@ export async function startLibvirtSandbox(options: SandboxOptions): Promise<Libv
     mkdirSync(join(dir, name), { recursive: true });
     mkdirSync(target, { recursive: true });
   }
+  // virtlogd writes each domain's log and console here, and does not make the directory itself.
+  mkdirSync(join(dir, 'log', 'qemu'));
   const poolDir = join(dir, 'pool');
   mkdirSync(poolDir, { mode: 0o755 });
-  const netnsName = `${options.prefix}-${process.pid}-${counter}`;
-  execFileSync('ip', ['netns', 'add', netnsName]);
-  execFileSync('ip', ['-n', netnsName, 'link', 'set', 'lo', 'up']);
-  const netns = { name: netnsName, path: `/run/netns/${netnsName}` };
+  const ownNetns = options.netns === undefined;
+  let netns = options.netns;
+  if (netns === undefined) {
+    const netnsName = `${options.prefix}-${process.pid}-${counter}`;
+    execFileSync('ip', ['netns', 'add', netnsName]);
+    execFileSync('ip', ['-n', netnsName, 'link', 'set', 'lo', 'up']);
+    netns = { name: netnsName, path: `/run/netns/${netnsName}` };
+  }
+  const daemonNetns = netns;
 
   const binds = STATE_MOUNTS.map(
     ([name, target]) => `mount --bind ${quote(join(dir, name))} ${quote(target)}`,
@@ -127,7 +139,7 @@ export async function startLibvirtSandbox(options: SandboxOptions): Promise<Libv
   ].join('\n');
   const daemon: ChildProcess = spawn(
     'unshare',
-    ['--mount', '--propagation', 'private', 'nsenter', `--net=${netns.path}`, 'sh', '-c', script],
+    ['--mount', '--propagation', 'private', 'nsenter', `--net=${daemonNetns.path}`, 'sh', '-c', script],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -153,7 +165,7 @@ export async function startLibvirtSandbox(options: SandboxOptions): Promise<Libv
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     daemon.kill('SIGKILL');
     killPidFile(join(dir, 'virtlogd.pid'));
-    removeNetns(netns.name);
+    if (ownNetns) removeNetns(daemonNetns.name);
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -181,7 +193,7 @@ export async function startLibvirtSandbox(options: SandboxOptions): Promise<Libv
   return {
     dir,
     socketPath,
-    netns,
+    netns: daemonNetns,
     poolDir,
     mountNamespace: `/proc/${daemon.pid}/ns/mnt`,
     uri: (driver = 'qemu', path = '/system') => `${driver}+unix://${path}?socket=${socketPath}`,
