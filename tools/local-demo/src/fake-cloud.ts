@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DEFAULT_ARM_CATALOG } from '@peerpods/fake-arm';
 import { DEFAULT_CATALOG as EC2_CATALOG } from '@peerpods/fake-ec2';
 import type { AdaptorPaths } from './adaptor-process';
-import type { CloudProvider, ProviderLaunch } from './provider-launch';
+import type { CloudProvider, DemoCloud, ProviderLaunch } from './provider-launch';
 
 // Credentials the fakes never check; they show that the SDKs authenticate and that no secret
 // reaches a log.
@@ -112,7 +112,7 @@ const FAKES: Readonly<Record<CloudProvider, FakeKind>> = {
  * like cloud VMs. It uses the local provider's bridge name, subnet and state directory, so one leak
  * check covers every provider.
  */
-export class FakeCloudProcess {
+export class FakeCloudProcess implements DemoCloud {
   readonly #child: ChildProcess;
   #output = '';
   readonly #exited: Promise<unknown>;

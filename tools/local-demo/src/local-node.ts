@@ -18,7 +18,9 @@ import {
 import { AdaptorProcess, adaptorPaths } from './adaptor-process';
 import { FakeCloudProcess } from './fake-cloud';
 import { findLeftovers, type LeftoverScope, removeLeftovers } from './leftovers';
-import type { DemoProvider } from './provider-launch';
+import { LibvirtCloud } from './libvirt-cloud';
+import { podvmImage } from './podvm-image';
+import type { DemoCloud, DemoProvider } from './provider-launch';
 import { createWorkerNode, removeWorkerNode, type WorkerNode } from './worker-node';
 import { startWorkerWebServer } from './worker-web-server';
 
@@ -29,8 +31,13 @@ export interface LocalNodeOptions {
   name: string;
   /** Extra cloud-api-adaptor flags. */
   adaptorArgs?: readonly string[];
-  /** Default `local`; `aws` runs the daemon's aws provider against tools/fake-ec2 in the worker. */
+  /**
+   * Default `local`; `aws` and `azure` run the daemon's provider against its fake cloud in the worker;
+   * `libvirt` against a real libvirtd there, booting QEMU VMs from an image built with dist/bin.
+   */
   provider?: DemoProvider;
+  /** libvirt: the pod VM image (qcow2) to upload; default one built (or reused) by {@link podvmImage}. */
+  libvirtImage?: string;
 }
 
 /**
@@ -50,22 +57,32 @@ export class LocalNode {
     adaptor: AdaptorProcess,
     stopWeb: () => Promise<void>,
     private readonly options: LocalNodeOptions,
-    /** The fake cloud behind the aws provider; absent with the local provider. */
-    readonly cloud: FakeCloudProcess | undefined,
+    /** The fake cloud, or libvirtd, behind the provider; absent with the local provider. */
+    readonly cloud: DemoCloud | undefined,
   ) {
     this.adaptor = adaptor;
     this.#stopWeb = stopWeb;
+  }
+
+  /** The fake cloud behind an aws or azure node, for tests that set its faults or read its state. */
+  get fakeCloud(): FakeCloudProcess {
+    if (!(this.cloud instanceof FakeCloudProcess))
+      throw new Error(`node ${this.worker.name} runs no fake cloud`);
+    return this.cloud;
   }
 
   static async start(options: LocalNodeOptions): Promise<LocalNode> {
     const dir = await mkdtemp(join(tmpdir(), `${options.name}-`));
     let worker: WorkerNode | undefined;
     let web: { stop: () => Promise<void> } | undefined;
-    let cloud: FakeCloudProcess | undefined;
+    let cloud: DemoCloud | undefined;
     try {
       worker = await createWorkerNode(options.name);
       web = await startWorkerWebServer(worker);
-      if (options.provider && options.provider !== 'local') {
+      if (options.provider === 'libvirt') {
+        const image = options.libvirtImage ?? (await podvmImage(options.binDir)).path;
+        cloud = await LibvirtCloud.start({ worker, image });
+      } else if (options.provider && options.provider !== 'local') {
         cloud = await FakeCloudProcess.start({
           provider: options.provider,
           binDir: options.binDir,

@@ -3,19 +3,23 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LaunchedSandbox } from '@peerpods/shim-client';
 import { LocalNode } from './local-node';
+import { podvmImage } from './podvm-image';
 import { formatMs, phase } from './progress';
 import { DEMO_PROVIDERS, type DemoProvider } from './provider-launch';
-import { WEB_PAGE, WEB_PORT } from './worker-web-server';
+import { fetchCommand, WEB_PAGE, WEB_PORT } from './worker-web-server';
 
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
 
 const USAGE =
-  'usage: npm start [-- --provider local|aws|azure]\n' +
+  'usage: npm start [-- --provider local|aws|azure|libvirt]\n' +
   '  local (default): the embedded local provider, pod VMs as network namespaces\n' +
   '  aws: the aws provider (the real @aws-sdk/client-ec2) against tools/fake-ec2, a FAKE EC2 whose\n' +
   '       instances boot as the same local pod VMs and fetch their user-data from its IMDSv2\n' +
   '  azure: the azure provider (the real @azure/arm-compute, arm-network, identity) against tools/fake-arm,\n' +
-  '       a FAKE Resource Manager and Entra ID over HTTPS whose VMs boot the same way (Azure IMDS)\n';
+  '       a FAKE Resource Manager and Entra ID over HTTPS whose VMs boot the same way (Azure IMDS)\n' +
+  '  libvirt: the libvirt provider against a real libvirtd in the worker namespace, booting a real QEMU VM\n' +
+  '       (TCG: no KVM needed) from a pod VM image podvm-image-builder builds first. Slower: the first\n' +
+  '       run builds the image (about 2 minutes; later runs reuse it), and the VM boots in about a minute\n';
 let provider: DemoProvider;
 try {
   const { values } = parseArgs({
@@ -51,6 +55,12 @@ const PROVIDER_TEXT: Record<DemoProvider, { what: string; starting: string; inst
     starting: 'starting fake-arm and cloud-api-adaptor (azure provider) in a worker namespace',
     instance:
       '  instance (azure: token, VM create polled to Succeeded, NIC read; the pod VM boots meanwhile)',
+  },
+  libvirt: {
+    what: 'the libvirt provider and a real QEMU VM (libvirtd in the worker namespace)',
+    starting:
+      'starting libvirtd (storage pool, isolated network), uploading the image, starting cloud-api-adaptor (libvirt provider)',
+    instance: '  instance (libvirt: volumes, cidata ISO, domain defined and started, DHCP lease)',
   },
 };
 const providerText = PROVIDER_TEXT[provider].what;
@@ -97,18 +107,35 @@ process.on('SIGINT', () => {
 
 try {
   console.log(`peer pods on one machine, with ${providerText}\n`);
+  let libvirtImage: string | undefined;
+  if (provider === 'libvirt') {
+    console.log('0. the pod VM image (podvm-image-builder, from dist/bin)');
+    const image = await podvmImage(binDir, (line) => console.log(`     | ${line}`));
+    libvirtImage = image.path;
+    console.log(
+      image.built
+        ? `     built ${image.path} in ${formatMs(image.ms)}\n`
+        : `     reusing ${image.path}: built from these same binaries before\n`,
+    );
+    if (image.built) summary.push(['pod VM image build', image.ms]);
+  }
+  interrupt.signal.throwIfAborted();
   console.log('1. worker node and cloud-api-adaptor');
   node = (
     await phase(
       PROVIDER_TEXT[provider].starting,
-      () => LocalNode.start({ binDir, name: `ppdemo-${process.pid}`, provider }),
+      () => LocalNode.start({ binDir, name: `ppdemo-${process.pid}`, provider, libvirtImage }),
       (started) => `namespace ${started.worker.name}, socket ${started.adaptor.paths.socket}`,
     )
   ).result;
   interrupt.signal.throwIfAborted();
 
   console.log('\n2. one peer pod (what kubelet, the CNI plugin and the kata shim do)');
-  const launched = await phase('pod network, CreateVM, StartVM, CreateSandbox', () =>
+  const launching =
+    provider === 'libvirt'
+      ? 'pod network, CreateVM, StartVM (the VM boots under TCG: about a minute), CreateSandbox'
+      : 'pod network, CreateVM, StartVM, CreateSandbox';
+  const launched = await phase(launching, () =>
     node!.launchPod({
       signal: interrupt.signal,
       onStep: (step) => {
@@ -135,7 +162,7 @@ try {
     '\n3. a command inside the pod VM (through agent.ttrpc → cloud-api-adaptor → mTLS → forwarder → agent)',
   );
   const url = `http://${network.gateway}:${WEB_PORT}/`;
-  const command = `echo "pod VM's pod namespace:"; ip -br link; ip -br -4 addr; echo; echo "GET ${url}:"; curl -sS --max-time 10 ${url}`;
+  const command = `echo "pod VM's pod namespace:"; ip -br link; ip -br -4 addr; echo; echo "GET ${url}:"; ${fetchCommand(provider, url)}`;
   const exec = await phase('exec', () =>
     node!.exec(pod!, { args: ['sh', '-c', command], signal: interrupt.signal }),
   );

@@ -35,3 +35,14 @@ export async function startWorkerWebServer(worker: WorkerNode): Promise<{ stop: 
     },
   };
 }
+
+/**
+ * A shell command fetching `url` inside a pod VM: curl on this machine (local and fake-cloud pod VMs);
+ * in a built image (no curl, and Debian 12's busybox wget crashes under QEMU's TCG), bash's /dev/tcp.
+ */
+export function fetchCommand(provider: string, url: string): string {
+  if (provider !== 'libvirt') return `curl -sS --max-time 10 ${url}`;
+  const { hostname, port, pathname } = new URL(url);
+  const request = `GET ${pathname} HTTP/1.0\\r\\nHost: ${hostname}\\r\\n\\r\\n`;
+  return `bash -c 'exec 3<>/dev/tcp/${hostname}/${port || 80} && printf "${request}" >&3 && timeout 10 cat <&3'`;
+}

@@ -13,14 +13,14 @@ for (const [provider, deleted] of [
     timeout: 120_000,
   }, async () => {
     const node = await startNode({ provider, adaptorArgs: ['-proxy-timeout', '3s'] });
-    await node.cloud!.setFaults({ neverBoot: true });
+    await node.fakeCloud.setFaults({ neverBoot: true });
     await assert.rejects(node.launchPod(), /StartVM/);
     await waitFor(
       () => deleted.test(node.adaptor.output),
       'the failed StartVM to delete its instance',
       60_000,
     );
-    assert.deepEqual(await node.cloud!.settledInstances(), []);
+    assert.deepEqual(await node.fakeCloud.settledInstances(), []);
     assert.deepEqual(await node.stop(), []);
   });
 }
@@ -29,14 +29,14 @@ test('azure: the VM create fails after its NIC and disk were made: StartVM fails
   timeout: 120_000,
 }, async () => {
   const node = await startNode({ provider: 'azure' });
-  await node.cloud!.setFaults({ failAfterNic: 1 });
+  await node.fakeCloud.setFaults({ failAfterNic: 1 });
   await assert.rejects(node.launchPod(), /Allocation failed/);
   await waitFor(
     () => /deleted VM podvm-/.test(node.adaptor.output),
     'the failed StartVM to delete what was made',
     60_000,
   );
-  assert.deepEqual(await node.cloud!.settledInstances(), []);
+  assert.deepEqual(await node.fakeCloud.settledInstances(), []);
   assert.deepEqual(await node.stop(), []);
 });
 
@@ -44,7 +44,7 @@ test('aws: StopVM while RunInstances is still out (slow cloud): the instance it 
   timeout: 120_000,
 }, async () => {
   const node = await startNode({ provider: 'aws' });
-  await node.cloud!.setFaults({ delays: { RunInstances: 1500 } });
+  await node.fakeCloud.setFaults({ delays: { RunInstances: 1500 } });
   const abort = new AbortController();
   const launching = node.launchPod({
     signal: abort.signal,
@@ -70,7 +70,7 @@ test('azure: StopVM while the VM create is still being polled: the create is giv
   timeout: 120_000,
 }, async () => {
   const node = await startNode({ provider: 'azure' });
-  await node.cloud!.setFaults({ operationMs: 3000 });
+  await node.fakeCloud.setFaults({ operationMs: 3000 });
   const abort = new AbortController();
   const launching = node.launchPod({
     signal: abort.signal,
@@ -84,6 +84,6 @@ test('azure: StopVM while the VM create is still being polled: the create is giv
     'the half-made VM to be deleted',
     60_000,
   );
-  assert.deepEqual(await node.cloud!.settledInstances(), []);
+  assert.deepEqual(await node.fakeCloud.settledInstances(), []);
   assert.deepEqual(await node.stop(), []);
 });

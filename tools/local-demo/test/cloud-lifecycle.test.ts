@@ -49,13 +49,13 @@ for (const [provider, expect] of Object.entries(CLOUDS) as [
       'the pod IP',
     );
     assert.ok(output.includes(WEB_PAGE), `the page through the tunnel:\n${output}`);
-    const live = await node.cloud!.liveInstances();
+    const live = await node.fakeCloud.liveInstances();
     assert.equal(live.length, expect.live, `while the pod runs: ${live.join('; ')}`);
     assert.match(node.adaptor.output, expect.created);
 
     const stopped = await node.stopPod(pod);
     assert.deepEqual(stopped.errors, []);
-    const logs = `${node.adaptor.output}\n${node.cloud!.output}`;
+    const logs = `${node.adaptor.output}\n${node.fakeCloud.output}`;
     assert.deepEqual(await node.stop(), [], 'nothing left in the cloud, no namespace, process, link or file');
     assert.ok(!logs.includes(expect.secret), 'the secret never reaches a log');
     assert.match(logs, expect.deleted);
