@@ -1,12 +1,12 @@
 // Builds a libvirt image with the built binary (dist/bin/podvm-image-builder, its units embedded),
-// then boots it under QEMU TCG with a cidata seed until the forwarder starts. Needs root.
+// then boots it under QEMU TCG with a cidata seed until the forwarder listens. Needs root.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { cidataIso } from '@peerpods/iso9660';
 import { requireRoot, tempDir } from '@peerpods/test-support';
+import { apfSeed, apfTlsFields, BareQemu, USER_NETWORK_POD } from '../src';
 
 const root = resolve(import.meta.dirname, '../../..');
 const builder = join(root, 'dist/bin/podvm-image-builder');
@@ -23,12 +23,12 @@ function build(output: string, format: string): string {
   );
 }
 
-const children: ChildProcess[] = [];
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
+const booted: BareQemu[] = [];
+after(async () => {
+  for (const qemu of booted) await qemu.stop();
 });
 
-test('a built image has our files, boots with systemd, reads its cidata user-data and starts the forwarder', async () => {
+test('a built image has our files, boots with systemd, reads its cidata user-data, and its forwarder listens with TLS', async () => {
   requireRoot();
   const dir = tempDir('podvm-image-');
   const raw = join(dir, 'podvm.raw');
@@ -58,70 +58,35 @@ test('a built image has our files, boots with systemd, reads its cidata user-dat
   assert.match(cat('/boot/grub/grub.cfg'), /net\.ifnames=0/);
 
   const seed = join(dir, 'seed.iso');
-  // A whole apf.json. QEMU's user network with restrict=on offers no router, so the forwarder finds no
-  // default route and says it waits for one: it got its configuration and set about the tunnel.
-  const apf = JSON.stringify({
-    'pod-network': {
-      podip: '10.244.0.19/24',
-      'pod-hw-addr': '0e:8f:62:f3:81:ad',
-      interface: 'eth0',
-      'worker-node-ip': '10.0.2.2/24',
-      'tunnel-type': 'vxlan',
-      mtu: 1450,
-      index: 1,
-      'vxlan-port': 4789,
-      'vxlan-id': 555001,
-      dedicated: false,
-    },
-    'pod-namespace': 'default',
-    'pod-name': 'web',
-  });
+  // A whole apf.json, with the TLS material the daemon would put there. QEMU's user network with a
+  // router, in a namespace that leads nowhere, gives the forwarder its default route.
   writeFileSync(
     seed,
-    cidataIso(
-      `#cloud-config\nwrite_files:\n- path: /run/peerpod/apf.json\n  content: '${apf}'\n`,
+    apfSeed(
+      {
+        'pod-network': USER_NETWORK_POD,
+        'pod-namespace': 'default',
+        'pod-name': 'web',
+        ...(await apfTlsFields('podvm-test')),
+      },
       'podvm-test',
     ),
   );
-  const console = join(dir, 'console.log');
-  const qemu = spawn(
-    'qemu-system-x86_64',
-    [
-      '-machine',
-      'pc',
-      '-accel',
-      'tcg',
-      '-m',
-      '1024',
-      '-display',
-      'none',
-      '-no-reboot',
-      '-nodefaults',
-      '-drive',
-      `file=${raw},format=raw,if=virtio`,
-      '-drive',
-      `file=${seed},format=raw,if=virtio,readonly=on`,
-      // QEMU's user network with restrict=on: the guest gets DHCP, and no packet leaves QEMU.
-      '-nic',
-      'user,model=virtio-net-pci,restrict=on',
-      '-serial',
-      `file:${console}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  children.push(qemu);
-  const deadline = Date.now() + 300_000;
-  const text = () => (existsSync(console) ? readFileSync(console, 'utf8') : '');
+  const qemu = BareQemu.start({
+    image: raw,
+    format: 'raw',
+    seed,
+    consoleFile: join(dir, 'console.log'),
+    network: 'routed',
+  });
+  booted.push(qemu);
   // The journal goes to the console too (journald.conf.d/10-console.conf): systemd's own lines
   // say when a unit is ready, long after boot's status lines stop.
   const forwarderLine =
-    /agent-protocol-forwarder\[\d+\]: .*waiting up to 180 s for the network: no IPv4 default route/;
-  while (!forwarderLine.test(text())) {
-    if (Date.now() > deadline || qemu.exitCode !== null) break;
-    await new Promise((resolveWait) => setTimeout(resolveWait, 500));
-  }
+    /agent-protocol-forwarder\[\d+\]: .*listening on 0\.0\.0\.0:15150 \(TLS\) for pod default\/web/;
+  await qemu.waitForConsole(forwarderLine, 300_000);
   // The grub line, the kernel and systemd came up; the boot chain ran in order.
-  const output = text();
+  const output = qemu.console();
   assert.match(output, /Debian GNU\/Linux 12|Welcome to/, output.slice(-3000));
   // In order: user-data provisioned from the cidata disk, the agent, then the forwarder, which its
   // path unit starts only once the agent's socket exists.
@@ -134,5 +99,5 @@ test('a built image has our files, boots with systemd, reads its cidata user-dat
     /agent-protocol-forwarder\[\d+\]: .*DEVELOPMENT/,
     'the forwarder says it serves a dev-agent',
   );
-  qemu.kill('SIGKILL');
+  await qemu.stop();
 });
