@@ -56,34 +56,57 @@ export async function podvmImage(
   }
   const partial = `${path}.partial`;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(
-        join(binDir, 'podvm-image-builder'),
-        ['build', '--provider', 'libvirt', '--format', 'qcow2', '--output', partial, '--bin-dir', binDir],
-        // A fixed epoch: the same inputs make the same image.
-        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SOURCE_DATE_EPOCH: '1780000000' } },
-      );
-      let output = '';
-      let pending = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk;
-        pending += chunk;
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) onLine(line);
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('error', reject);
-      child.once('exit', (code, signal) =>
-        code === 0
-          ? resolve()
-          : reject(new Error(`podvm-image-builder exited with ${code ?? signal}:\n${output.slice(-3000)}`)),
-      );
-    });
+    await buildPodvmImage(binDir, partial, { onLine });
     await rename(partial, path);
   } finally {
     await rm(partial, { force: true });
   }
   return { path, built: true, ms: Date.now() - started };
+}
+
+export interface BuildOptions {
+  /** The builder's cache (`--cache`); default its own. */
+  cache?: string;
+  onLine?: (line: string) => void;
+}
+
+/** Runs dist/bin's podvm-image-builder for a libvirt qcow2 image with a fixed SOURCE_DATE_EPOCH. */
+export function buildPodvmImage(binDir: string, output: string, options: BuildOptions = {}): Promise<void> {
+  const onLine = options.onLine ?? (() => {});
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(
+      join(binDir, 'podvm-image-builder'),
+      [
+        'build',
+        '--provider',
+        'libvirt',
+        '--format',
+        'qcow2',
+        '--output',
+        output,
+        '--bin-dir',
+        binDir,
+        ...(options.cache ? ['--cache', options.cache] : []),
+      ],
+      // A fixed epoch: the same inputs make the same image.
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SOURCE_DATE_EPOCH: '1780000000' } },
+    );
+    let collected = '';
+    let pending = '';
+    const onData = (chunk: Buffer) => {
+      collected += chunk;
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`podvm-image-builder exited with ${code ?? signal}:\n${collected.slice(-3000)}`)),
+    );
+  });
 }
