@@ -94,6 +94,9 @@ export async function populateTree(options: TreeInputs): Promise<{ development: 
   // Empty: systemd makes a fresh id at each VM's first boot, so no two pod VMs share one.
   await writeFile(join(root, 'etc/machine-id'), '');
   await rm(join(root, 'var/lib/dbus/machine-id'), { force: true });
+  // ldconfig's cache of what it scanned records the build machine's inode numbers and times: the one
+  // file that made two builds of the same inputs differ. ldconfig makes it again when it needs it.
+  await rm(join(root, 'var/cache/ldconfig/aux-cache'), { force: true });
   await runCommand(['chroot', root, 'systemctl', 'enable', '--quiet', ...ENABLED_UNITS]);
   // Each binary must start inside the image (its shared libraries are there), not only on this host.
   for (const name of [...POD_VM_BINARIES, ...(development ? ['dev-agent'] : [])]) {
