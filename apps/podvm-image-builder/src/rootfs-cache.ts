@@ -83,12 +83,27 @@ export async function cachedRootfs(
       await mkdir(join(partial, path), { recursive: true });
     }
     await writeFile(join(partial, '.complete'), `${JSON.stringify(inputs)}\n`);
-    await rm(dir, { recursive: true, force: true });
-    await rename(partial, dir);
-    return { dir, cached: false };
+    return { dir, cached: !(await publishTree(partial, dir)) };
   } catch (error) {
     await unmountAllUnder(partial).catch(() => []);
     await rm(partial, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/**
+ * Moves a complete tree (`partial`, holding `.complete`) to `dir`. When another build of the same
+ * inputs got there first (tests build side by side), its tree is as good as ours and may be being
+ * copied from right now, so it stays and ours is removed. Resolves whether ours was the one kept.
+ */
+export async function publishTree(partial: string, dir: string): Promise<boolean> {
+  try {
+    await rename(partial, dir);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !existsSync(join(dir, '.complete'))) throw error;
+    await rm(partial, { recursive: true, force: true });
+    return false;
   }
 }
