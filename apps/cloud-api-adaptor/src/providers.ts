@@ -1,5 +1,6 @@
 import { awsProviderFactory } from '@peerpods/provider-aws';
 import { azureProviderFactory } from '@peerpods/provider-azure';
+import { ibmCloudProviderFactory } from '@peerpods/provider-ibmcloud';
 import { libvirtProviderFactory } from '@peerpods/provider-libvirt';
 import { localProviderFactory } from '@peerpods/provider-local';
 import { ProviderRegistry } from '@peerpods/providers';
@@ -12,6 +13,7 @@ export function builtInProviders(): ProviderRegistry {
   const registry = new ProviderRegistry();
   registry.register(awsProviderFactory);
   registry.register(azureProviderFactory);
+  registry.register(ibmCloudProviderFactory);
   registry.register(libvirtProviderFactory);
   registry.register(localProviderFactory);
   return registry;
