@@ -54,6 +54,7 @@ function provisionOptions(values: OptionValues, timeoutSeconds: number): Provisi
       aws: baseUrl(values, 'aws-imds-url'),
       gcp: baseUrl(values, 'gcp-metadata-url'),
       alibaba: baseUrl(values, 'alibaba-metadata-url'),
+      ibmcloud: baseUrl(values, 'ibmcloud-metadata-url'),
     },
     probes: {
       dmiSysVendor: probeOverride(text('dmi-sys-vendor')),

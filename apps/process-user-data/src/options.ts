@@ -52,6 +52,14 @@ export const PROVISION_OPTIONS: readonly OptionSpec[] = [
     description: 'Alibaba Cloud metadata base URL (GET /latest/user-data)',
   },
   {
+    flag: 'ibmcloud-metadata-url',
+    env: 'PEERPODS_USERDATA_IBMCLOUD_METADATA_URL',
+    type: 'string',
+    default: DEFAULT_ENDPOINTS.ibmcloud,
+    description:
+      'IBM Cloud VPC metadata base URL (PUT /instance_identity/v1/token, then GET /metadata/v1/instance/initialization)',
+  },
+  {
     flag: 'dmi-sys-vendor',
     env: 'PEERPODS_USERDATA_DMI_SYS_VENDOR',
     type: 'string',

@@ -21,6 +21,8 @@ export interface BootPlan {
    * `sys/class/dmi/id/sys_vendor` = "Amazon EC2" makes process-user-data take the EC2 path.
    */
   hardware?: Readonly<Record<string, string>>;
+  /** Environment for process-user-data only: a cloud's endpoint overrides (PEERPODS_USERDATA_*). */
+  userDataEnv?: Readonly<Record<string, string>>;
 }
 
 export interface BootedPodVm {
@@ -91,7 +93,7 @@ export async function bootPodVm(
     record.name,
     binaries.processUserData,
     ['provision-files', '--root', record.root, '-t', String(USER_DATA_TIMEOUT_S)],
-    { env, timeoutMs: (USER_DATA_TIMEOUT_S + 5) * 1000 },
+    { env: { ...env, ...plan.userDataEnv }, timeoutMs: (USER_DATA_TIMEOUT_S + 5) * 1000 },
   );
   await writeFile(logs.processUserData, output, { mode: 0o600 });
   const forwarder = spawnInNetns(

@@ -19,6 +19,8 @@ export interface MetadataServer {
 export interface CloudFlavour {
   /** Firmware files that make process-user-data take this cloud's path (see BootPlan.hardware). */
   hardware: Readonly<Record<string, string>>;
+  /** Environment for the VM's process-user-data (see BootPlan.userDataEnv). */
+  userDataEnv?: Readonly<Record<string, string>>;
   /** Starts the cloud's metadata server on `address`, answering for the instance `lookup` finds. */
   serveMetadata(
     address: string,
@@ -61,6 +63,7 @@ export class PodVmMachines implements Machines {
     const name = NAME.test(wanted) && !taken.has(wanted) ? wanted : request.instanceId;
     const { record, booted } = this.host.launch(name, {
       hardware: this.flavour.hardware,
+      userDataEnv: this.flavour.userDataEnv,
       metadataPort: this.metadata.port,
       noBoot: request.neverBoot,
       signal: this.#stopAll.signal,

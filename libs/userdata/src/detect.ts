@@ -2,8 +2,9 @@
  * Which source the user-data comes from (docs/compatibility.md §6.1), first match wins:
  * the file `/media/cidata/user-data` exists → File; CPUID hypervisor vendor "Microsoft Hv" → Azure;
  * DMI manufacturer "Amazon EC2" → AWS; hypervisor "KVMKVMKVM" and GCP's metadata server answers →
- * GCP; DMI manufacturer "Alibaba Cloud" → Alibaba; otherwise none (IBM Cloud, PowerVS, s390x: their
- * images get the files from cloud-init). Each probe runs only when the ones before did not match.
+ * GCP; DMI manufacturer "Alibaba Cloud" → Alibaba; hypervisor "KVMKVMKVM" and IBM Cloud VPC's
+ * metadata service hands out an instance identity token → IBMCloud (ours: upstream's IBM images
+ * leave it to cloud-init); otherwise none (PowerVS, s390x). Each probe runs only when the ones before did not match.
  */
 import { lstat } from 'node:fs/promises';
 import type { Logger } from '@peerpods/log';
@@ -25,6 +26,7 @@ import { awsSource } from './sources/aws';
 import { azureSource } from './sources/azure';
 import { fileSource } from './sources/file';
 import { gcpMetadataAnswers, gcpSource } from './sources/gcp';
+import { ibmCloudMetadataAnswers, ibmCloudSource } from './sources/ibmcloud';
 
 export interface DetectOptions {
   root: string;
@@ -74,6 +76,14 @@ export async function detectSource(options: DetectOptions): Promise<UserDataSour
     if (await gcpMetadataAnswers(endpoints.gcp, signal)) return gcpSource(endpoints.gcp, maxBytes);
   }
   if ((await dmiVendor()) === DMI_ALIBABA) return alibabaSource(endpoints.alibaba, maxBytes);
+  // IBM Cloud VPC's instances are KVM guests too, and no DMI string is known to mark them: a network
+  // probe, last and bounded like GCP's.
+  if (hypervisor === HYPERVISOR_KVM) {
+    const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.gcpProbeTimeoutMs)]);
+    if (await ibmCloudMetadataAnswers(endpoints.ibmcloud, signal)) {
+      return ibmCloudSource(endpoints.ibmcloud, maxBytes);
+    }
+  }
   log.info(`no user-data provider matched (${await describe()})`);
   return undefined;
 }

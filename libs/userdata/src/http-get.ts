@@ -9,6 +9,7 @@ import { errorMessage, PermanentUserDataError, UserDataError } from './errors';
 export interface MetadataRequest {
   method?: 'GET' | 'PUT';
   headers?: Readonly<Record<string, string>>;
+  body?: string;
   signal: AbortSignal;
   /** Larger responses are refused with a PermanentUserDataError. */
   maxBytes: number;
@@ -29,7 +30,12 @@ export async function metadataRequest(url: string, request: MetadataRequest): Pr
   const method = request.method ?? 'GET';
   let response: Response;
   try {
-    response = await fetch(url, { method, headers: request.headers, signal: request.signal });
+    response = await fetch(url, {
+      method,
+      headers: request.headers,
+      body: request.body,
+      signal: request.signal,
+    });
   } catch (error) {
     if (request.signal.aborted) throw new UserDataError(`${method} ${url}: no response in time`);
     throw new UserDataError(`failed to send request ${method} ${url}: ${causeText(error)}`);

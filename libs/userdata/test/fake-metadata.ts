@@ -184,3 +184,22 @@ export function startAlibabaMetadata(options: FakeOptions = {}): Promise<FakeSer
     send(res, 200, options.rawBody ?? options.userData ?? '');
   }, path);
 }
+
+/** IBM Cloud VPC's instance metadata: an identity token (PUT, Metadata-Flavor: ibm), then the initialization JSON. */
+export function startIbmMetadata(options: FakeOptions = {}): Promise<FakeService> {
+  const served = { count: 0 };
+  const path = '/metadata/v1/instance/initialization';
+  return start((req, res, url) => {
+    if (!url.searchParams.get('version')) return send(res, 400, '{"errors":[{"code":"missing_version"}]}');
+    if (req.method === 'PUT' && url.pathname === '/instance_identity/v1/token') {
+      if (req.headers['metadata-flavor'] !== 'ibm')
+        return send(res, 400, '{"errors":[{"code":"missing_flavor"}]}');
+      return send(res, 200, JSON.stringify({ access_token: 'ibm-identity-token', expires_in: 300 }));
+    }
+    if (req.method !== 'GET' || url.pathname !== path)
+      return send(res, 404, '{"errors":[{"code":"not_found"}]}');
+    if (req.headers.authorization !== 'Bearer ibm-identity-token') return send(res, 401, '{}');
+    if (misbehave(options, served, res)) return;
+    send(res, 200, options.rawBody ?? JSON.stringify({ keys: [], user_data: options.userData ?? '' }));
+  }, path);
+}

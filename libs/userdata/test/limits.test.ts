@@ -54,6 +54,7 @@ async function run(cloud: Cloud, fakeOptions: FakeOptions, extra: ProvisionOptio
     retryIntervalMs: 100,
     fetchTimeoutMs: 2000,
     ...options,
+    endpoints: { ibmcloud: 'http://127.0.0.1:9', ...options.endpoints },
     probes: { dmiSysVendor: '', hypervisorVendor: 'none', ...options.probes },
     ...extra,
   });

@@ -9,6 +9,7 @@ import {
   startAwsImds,
   startAzureImds,
   startGcpMetadata,
+  startIbmMetadata,
 } from './fake-metadata';
 import { APF_JSON, captureLog, putFile, removeRoot, tempRoot, typicalUserData } from './helpers';
 
@@ -39,6 +40,7 @@ function local(overrides: Partial<ProvisionOptions> = {}): ProvisionOptions {
       aws: 'http://127.0.0.1:9',
       gcp: 'http://127.0.0.1:9',
       alibaba: 'http://127.0.0.1:9',
+      ibmcloud: 'http://127.0.0.1:9',
     },
     probes: { dmiSysVendor: '', hypervisorVendor: 'none' },
     ...overrides,
@@ -139,6 +141,35 @@ describe('each source, chosen by the probes, fetched the way its service require
     );
     assert.equal(result.source?.name, 'AlibabaCloud');
     assert.equal(await apfWritten(), `${APF_JSON}\n`);
+  });
+
+  test('IBM Cloud (KVM, no GCP metadata server, the VPC metadata service hands out a token): user_data as given', async () => {
+    const ibm = await fake(startIbmMetadata({ userData: typicalUserData() }));
+    const result = await provisionFiles(
+      local({ endpoints: { ibmcloud: ibm.url }, probes: { dmiSysVendor: '', hypervisorVendor: 'kvm' } }),
+    );
+    assert.equal(result.source?.name, 'IBMCloud');
+    assert.equal(await apfWritten(), `${APF_JSON}\n`);
+    assert.deepEqual(
+      ibm.requests.map((r) => [
+        r.method,
+        r.url.split('?')[0],
+        r.headers['metadata-flavor'] ?? r.headers.authorization,
+      ]),
+      [
+        ['PUT', '/instance_identity/v1/token', 'ibm'],
+        ['PUT', '/instance_identity/v1/token', 'ibm'],
+        ['GET', '/metadata/v1/instance/initialization', 'Bearer ibm-identity-token'],
+      ],
+      'the probe, then a fresh token for the fetch',
+    );
+  });
+
+  test('not KVM: the IBM Cloud metadata service is never asked', async () => {
+    const ibm = await fake(startIbmMetadata({ userData: typicalUserData() }));
+    const result = await provisionFiles(local({ endpoints: { ibmcloud: ibm.url } }));
+    assert.equal(result.source, undefined);
+    assert.deepEqual(ibm.requests, []);
   });
 
   test('the cidata file comes first, even on a VM that looks like Azure', async () => {

@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BucketRate, ControlSocket, closeServer, readBody, TokenBucket } from '@peerpods/fake-cloud-kit';
-import { type Machines, PaperMachines } from '@peerpods/pod-vm-host';
+import { type Machines, PaperMachines, type PodVmHostSettings, PodVmMachines } from '@peerpods/pod-vm-host';
 import { DEFAULT_IBM_CATALOG, type IbmCatalog } from './catalog';
 import { consume, type IbmFaults } from './faults';
 import { IamTokens } from './iam';
+import { IBM_FLAVOUR } from './ibm-metadata';
 import { type FakeInstance, InstanceStore } from './instance-store';
 
 export interface FakeIbmVpcOptions {
   host?: string;
   port?: number;
   catalog?: IbmCatalog;
-  /** What stands behind an instance; default records with paper addresses. */
-  machines?: Machines;
+  /** Boot every instance as a pod VM; without it instances are records with addresses from 198.18.0.0/15. */
+  podVms?: PodVmHostSettings;
   /** VPC's per-account rate limit; off when absent. */
   throttle?: BucketRate;
   faults?: IbmFaults;
@@ -69,16 +70,12 @@ export class FakeIbmVpc {
   #control: ControlSocket | undefined;
   readonly #log: (message: string) => void;
 
-  private constructor(options: FakeIbmVpcOptions) {
+  private constructor(options: FakeIbmVpcOptions, machines: Machines) {
     this.catalog = options.catalog ?? DEFAULT_IBM_CATALOG;
     this.#log = options.log ?? (() => {});
     this.#faults = structuredClone(options.faults ?? {});
     this.#iam = new IamTokens(this.catalog.apiKey, this.catalog.trustedProfileId, this.catalog.accountId);
-    this.#store = new InstanceStore(
-      this.catalog,
-      options.machines ?? new PaperMachines(),
-      () => this.#faults,
-    );
+    this.#store = new InstanceStore(this.catalog, machines, () => this.#faults);
     this.#throttle = options.throttle ? new TokenBucket(options.throttle) : undefined;
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
@@ -89,7 +86,10 @@ export class FakeIbmVpc {
   }
 
   static async start(options: FakeIbmVpcOptions = {}): Promise<FakeIbmVpc> {
-    const fake = new FakeIbmVpc(options);
+    const machines = options.podVms
+      ? await PodVmMachines.start(options.podVms, IBM_FLAVOUR)
+      : new PaperMachines();
+    const fake = new FakeIbmVpc(options, machines);
     try {
       await new Promise<void>((resolve, reject) => {
         fake.#server.once('error', reject);
