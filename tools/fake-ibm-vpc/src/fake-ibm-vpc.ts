@@ -17,6 +17,8 @@ export interface FakeIbmVpcOptions {
   podVms?: PodVmHostSettings;
   /** VPC's per-account rate limit; off when absent. */
   throttle?: BucketRate;
+  /** Start the throttle's bucket empty, as an account others have drained. */
+  throttleStartEmpty?: boolean;
   faults?: IbmFaults;
   /** Also serve the control API (`/_fake/*`) on this unix socket. */
   controlSocket?: string;
@@ -76,7 +78,9 @@ export class FakeIbmVpc {
     this.#faults = structuredClone(options.faults ?? {});
     this.#iam = new IamTokens(this.catalog.apiKey, this.catalog.trustedProfileId, this.catalog.accountId);
     this.#store = new InstanceStore(this.catalog, machines, () => this.#faults);
-    this.#throttle = options.throttle ? new TokenBucket(options.throttle) : undefined;
+    this.#throttle = options.throttle
+      ? new TokenBucket(options.throttle, options.throttleStartEmpty ? 0 : options.throttle.capacity)
+      : undefined;
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         this.#log(`request failed: ${(error as Error).stack ?? String(error)}`);
@@ -115,27 +119,7 @@ export class FakeIbmVpc {
 
   /** The ibmcloud provider's flags for this fake: endpoints, the catalog's network and images. */
   providerArgs(): string[] {
-    const catalog = this.catalog;
-    return [
-      '-iam-service-url',
-      `${this.url}/identity/token`,
-      '-vpc-service-url',
-      `${this.url}/v1`,
-      '-ibmcloud-tagging-endpoint',
-      this.url,
-      '-ibmcloud-containers-endpoint',
-      this.url,
-      '-zone-name',
-      catalog.subnets[0]!.zone,
-      '-primary-subnet-id',
-      catalog.subnets[0]!.id,
-      '-cluster-id',
-      catalog.clusterId,
-      '-profile-name',
-      catalog.profiles[0]!.name,
-      '-image-id',
-      catalog.images.map((image) => image.id).join(','),
-    ];
+    return ibmProviderArgs(this.url, this.catalog);
   }
 
   inventory(): IbmInventory {
@@ -410,4 +394,28 @@ function vpcError(response: ServerResponse, status: number, code: string, messag
     trace: randomUUID(),
     status_code: status,
   });
+}
+
+/** The ibmcloud provider's flags for a fake at `url`: its endpoints, the catalog's zone, network, profile and images. */
+export function ibmProviderArgs(url: string, catalog: IbmCatalog = DEFAULT_IBM_CATALOG): string[] {
+  return [
+    '-iam-service-url',
+    `${url}/identity/token`,
+    '-vpc-service-url',
+    `${url}/v1`,
+    '-ibmcloud-tagging-endpoint',
+    url,
+    '-ibmcloud-containers-endpoint',
+    url,
+    '-zone-name',
+    catalog.subnets[0]!.zone,
+    '-primary-subnet-id',
+    catalog.subnets[0]!.id,
+    '-cluster-id',
+    catalog.clusterId,
+    '-profile-name',
+    catalog.profiles[0]!.name,
+    '-image-id',
+    catalog.images.map((image) => image.id).join(','),
+  ];
 }

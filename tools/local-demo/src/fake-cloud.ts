@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_ARM_CATALOG } from '@peerpods/fake-arm';
 import { DEFAULT_CATALOG as EC2_CATALOG } from '@peerpods/fake-ec2';
+import { DEFAULT_IBM_CATALOG, ibmProviderArgs } from '@peerpods/fake-ibm-vpc';
 import type { AdaptorPaths } from './adaptor-process';
 import type { CloudProvider, DemoCloud, ProviderLaunch } from './provider-launch';
 
@@ -11,6 +12,8 @@ import type { CloudProvider, DemoCloud, ProviderLaunch } from './provider-launch
 // reaches a log.
 export const FAKE_AWS_SECRET = 'fake/demo+secret/not-a-real-key-7Q2w';
 export const FAKE_AZURE_SECRET = 'fake~demo~azure~secret~9Kp3';
+/** The fake's IAM does check this one: it is the API key its catalog knows. */
+export const FAKE_IBM_API_KEY = DEFAULT_IBM_CATALOG.apiKey;
 const FAKE_AWS_ACCESS_KEY = 'AKIAFAKEDEMO00000001';
 
 interface FakeKind {
@@ -104,10 +107,24 @@ const FAKES: Readonly<Record<CloudProvider, FakeKind>> = {
       },
     }),
   },
+  ibmcloud: {
+    binary: 'fake-ibm-vpc',
+    ready: /serving IBM Cloud VPC, IAM and tagging on (\S+)/,
+    args: () => [],
+    listPath: '/_fake/inventory',
+    lines: (body) =>
+      (JSON.parse(body) as { instances: { id: string; status: string; name: string }[] }).instances.map(
+        (instance) => `instance ${instance.id} ${instance.status} ${instance.name}`,
+      ),
+    launch: (url) => ({
+      args: ['ibmcloud', ...ibmProviderArgs(url)],
+      env: { IBMCLOUD_API_KEY: FAKE_IBM_API_KEY },
+    }),
+  },
 };
 
 /**
- * A fake cloud (`tools/fake-ec2` or `tools/fake-arm`) as a process in the worker node's namespace,
+ * A fake cloud (`tools/fake-ec2`, `tools/fake-arm` or `tools/fake-ibm-vpc`) as a process in the worker node's namespace,
  * so the daemon reaches it on that namespace's loopback and its instances (pod VMs on its bridge)
  * like cloud VMs. It uses the local provider's bridge name, subnet and state directory, so one leak
  * check covers every provider.

@@ -11,12 +11,14 @@ import { fetchCommand, WEB_PAGE, WEB_PORT } from './worker-web-server';
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
 
 const USAGE =
-  'usage: npm start [-- --provider local|aws|azure|libvirt]\n' +
+  'usage: npm start [-- --provider local|aws|azure|ibmcloud|libvirt]\n' +
   '  local (default): the embedded local provider, pod VMs as network namespaces\n' +
   '  aws: the aws provider (the real @aws-sdk/client-ec2) against tools/fake-ec2, a FAKE EC2 whose\n' +
   '       instances boot as the same local pod VMs and fetch their user-data from its IMDSv2\n' +
   '  azure: the azure provider (the real @azure/arm-compute, arm-network, identity) against tools/fake-arm,\n' +
   '       a FAKE Resource Manager and Entra ID over HTTPS whose VMs boot the same way (Azure IMDS)\n' +
+  '  ibmcloud: the ibmcloud provider (ibm-cloud-sdk-core and our VPC client) against tools/fake-ibm-vpc,\n' +
+  "       a FAKE VPC, IAM and Global Tagging whose instances boot the same way (VPC's metadata service)\n" +
   '  libvirt: the libvirt provider against a real libvirtd in the worker namespace, booting a real QEMU VM\n' +
   '       (TCG: no KVM needed) from a pod VM image podvm-image-builder builds first. Slower: the first\n' +
   '       run builds the image (about 2 minutes; later runs reuse it), and the VM boots in about a minute\n';
@@ -55,6 +57,12 @@ const PROVIDER_TEXT: Record<DemoProvider, { what: string; starting: string; inst
     starting: 'starting fake-arm and cloud-api-adaptor (azure provider) in a worker namespace',
     instance:
       '  instance (azure: token, VM create polled to Succeeded, NIC read; the pod VM boots meanwhile)',
+  },
+  ibmcloud: {
+    what: 'the ibmcloud provider against a fake IBM Cloud VPC (tools/fake-ibm-vpc)',
+    starting: 'starting fake-ibm-vpc and cloud-api-adaptor (ibmcloud provider) in a worker namespace',
+    instance:
+      '  instance (ibmcloud: IAM token, POST /instances, addresses, tags attached; the pod VM boots meanwhile)',
   },
   libvirt: {
     what: 'the libvirt provider and a real QEMU VM (libvirtd in the worker namespace)',

@@ -2,9 +2,9 @@
 export type DemoProvider = 'local' | CloudProvider | 'libvirt';
 
 /** The providers that run against a fake cloud. */
-export type CloudProvider = 'aws' | 'azure';
+export type CloudProvider = 'aws' | 'azure' | 'ibmcloud';
 
-export const DEMO_PROVIDERS: readonly DemoProvider[] = ['local', 'aws', 'azure', 'libvirt'];
+export const DEMO_PROVIDERS: readonly DemoProvider[] = ['local', 'aws', 'azure', 'ibmcloud', 'libvirt'];
 
 /** What the daemon is started with for a provider: its name and flags first, and its environment. */
 export interface ProviderLaunch {

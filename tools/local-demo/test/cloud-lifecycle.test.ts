@@ -3,7 +3,7 @@
 // forwarder → mutual TLS → VXLAN.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FAKE_AWS_SECRET, FAKE_AZURE_SECRET } from '../src/fake-cloud';
+import { FAKE_AWS_SECRET, FAKE_AZURE_SECRET, FAKE_IBM_API_KEY } from '../src/fake-cloud';
 import type { CloudProvider } from '../src/provider-launch';
 import { WEB_PAGE, WEB_PORT } from '../src/worker-web-server';
 import { startNode } from './support';
@@ -21,6 +21,13 @@ const CLOUDS: Record<CloudProvider, { secret: string; created: RegExp; deleted: 
     created: /created VM podvm-\S+ \(Standard_DC2as_v5\) at /,
     deleted: /deleted VM podvm-/,
     live: 3,
+  },
+  // Its pod VM read the user-data from IBM Cloud VPC's instance metadata service.
+  ibmcloud: {
+    secret: FAKE_IBM_API_KEY,
+    created: /created instance podvm-\S+ \(0717_[0-9a-f-]{36}, bx2-2x8\) at /,
+    deleted: /deleted an instance 0717_/,
+    live: 1,
   },
 };
 
