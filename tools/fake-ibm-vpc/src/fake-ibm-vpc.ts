@@ -153,6 +153,11 @@ export class FakeIbmVpc {
     };
   }
 
+  /** Empties the throttle's bucket now, as an account others have just drained. */
+  drainThrottle(): void {
+    while (this.#throttle?.take()) {}
+  }
+
   setFaults(faults: IbmFaults): void {
     this.#faults = structuredClone(faults);
   }
