@@ -17,6 +17,7 @@ const expected = [
   'dev-agent',
   'fake-arm',
   'fake-ec2',
+  'fake-ibm-vpc',
   'peerpod-tunnel',
   'podvm-image-builder',
   'process-user-data',
