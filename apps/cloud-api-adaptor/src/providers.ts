@@ -3,6 +3,7 @@ import { azureProviderFactory } from '@peerpods/provider-azure';
 import { ibmCloudProviderFactory } from '@peerpods/provider-ibmcloud';
 import { libvirtProviderFactory } from '@peerpods/provider-libvirt';
 import { localProviderFactory } from '@peerpods/provider-local';
+import { vsphereProviderFactory } from '@peerpods/provider-vsphere';
 import { ProviderRegistry } from '@peerpods/providers';
 
 /**
@@ -16,5 +17,6 @@ export function builtInProviders(): ProviderRegistry {
   registry.register(ibmCloudProviderFactory);
   registry.register(libvirtProviderFactory);
   registry.register(localProviderFactory);
+  registry.register(vsphereProviderFactory);
   return registry;
 }

@@ -9,7 +9,9 @@ export type VcenterTrust = { ca: string } | { thumbprint: string } | { system: t
 export function normalizeThumbprint(text: string): string {
   const hex = text.replaceAll(':', '').trim().toUpperCase();
   if (!/^[0-9A-F]{40}$/.test(hex)) {
-    throw new Error(`invalid thumbprint ${JSON.stringify(text)}: expected the SHA-1 of the certificate, 20 hex bytes`);
+    throw new Error(
+      `invalid thumbprint ${JSON.stringify(text)}: expected the SHA-1 of the certificate, 20 hex bytes`,
+    );
   }
   return hex.match(/../g)!.join(':');
 }

@@ -1,0 +1,279 @@
+import { isIPv4 } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type CreateInstanceRequest,
+  type Instance,
+  InstanceCreationError,
+  isOwnedBy,
+  OWNER_TAG_SANDBOX,
+  type OwnedInstance,
+  ownershipTags,
+  type Provider,
+  type ProviderContext,
+} from '@peerpods/providers';
+import type { VsphereSettings } from './settings';
+import { SoapFault } from './soap-client';
+import { child, list, type MoRef, moRef, textOf, type XmlValue, xmlText } from './soap-xml';
+import { Vcenter } from './vcenter';
+
+// Ownership tags live in the VM's extraConfig under this prefix; not guestinfo.*, which the guest can read.
+const TAG_PREFIX = 'peerpods.tag.';
+const ADDRESS_POLL_MS = 1000;
+const ADDRESS_WAIT_MS = 600_000;
+
+/** Where clones go: the folder, and the pool, host and datastore (or just the DRS cluster's pool). */
+interface Placement {
+  folder: MoRef;
+  pool: MoRef;
+  host?: MoRef;
+  datastore?: MoRef;
+}
+
+function optionValue(key: string, value: string): string {
+  return `<extraConfig xsi:type="OptionValue"><key>${xmlText(key)}</key><value xsi:type="xsd:string">${xmlText(value)}</value></extraConfig>`;
+}
+
+/** extraConfig read back, as a record. */
+function extraConfig(value: XmlValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const option of list(child(value, 'OptionValue')))
+    out[textOf(child(option, 'key'))] = textOf(child(option, 'value'));
+  return out;
+}
+
+/**
+ * Pod VMs cloned from a template over vSphere's SOAP API (docs/compatibility.md §7.7): the clone
+ * carries the user-data in `guestinfo.userdata` (base64), gets its vCPUs and memory with
+ * ReconfigVM_Task, is powered on and waited for until VMware Tools report an IPv4 address.
+ */
+export class VsphereProvider implements Provider {
+  #placement: Promise<Placement> | undefined;
+
+  private constructor(
+    private readonly vcenter: Vcenter,
+    private readonly settings: VsphereSettings,
+    private readonly context: ProviderContext,
+    private readonly template: MoRef | undefined,
+  ) {}
+
+  static async start(settings: VsphereSettings, context: ProviderContext): Promise<VsphereProvider> {
+    const vcenter = await connect(settings, context);
+    try {
+      const template = await findTemplate(vcenter, settings);
+      const provider = new VsphereProvider(vcenter, settings, context, template);
+      await provider.#place();
+      context.log(
+        `vcenter ${settings.url.host}, datacenter ${settings.datacenter}, template ${settings.template}, ` +
+          (settings.drs
+            ? `DRS in cluster ${settings.cluster}`
+            : `host ${settings.host}, datastore ${settings.datastore}`) +
+          `, TLS ${'thumbprint' in settings.trust ? 'pinned by thumbprint' : 'verified by CA'}`,
+      );
+      return provider;
+    } catch (error) {
+      await vcenter.logout();
+      throw error;
+    }
+  }
+
+  static async forSweep(settings: VsphereSettings, context: ProviderContext): Promise<VsphereProvider> {
+    return new VsphereProvider(await connect(settings, context), settings, context, undefined);
+  }
+
+  async createInstance(request: CreateInstanceRequest): Promise<Instance> {
+    const { signal } = request;
+    const name = request.instanceName;
+    if (!this.template) throw new Error('the sweep provider creates nothing');
+    this.context.log(`Start CreateInstance VM name ${name}`);
+    const placement = await this.#place();
+    const tags = ownershipTags(this.context.owner, request.sandboxId);
+    const config = [
+      optionValue('guestinfo.userdata', Buffer.from(request.userData, 'utf8').toString('base64')),
+      optionValue('guestinfo.userdata.encoding', 'base64'),
+      ...Object.entries(tags).map(([key, value]) => optionValue(`${TAG_PREFIX}${key}`, value)),
+      optionValue(`${TAG_PREFIX}created`, new Date().toISOString()),
+      ...(this.settings.simulatorGuestIp
+        ? [optionValue('SET.guest.ipAddress', this.settings.simulatorGuestIp)]
+        : []),
+    ].join('');
+    const location =
+      moRef('folder', placement.folder) +
+      (placement.datastore ? moRef('datastore', placement.datastore) : '') +
+      moRef('pool', placement.pool) +
+      (placement.host ? moRef('host', placement.host) : '');
+    let vm: MoRef | undefined;
+    try {
+      const result = await this.vcenter.runTask(
+        'CloneVM_Task',
+        this.template,
+        `${moRef('folder', placement.folder)}<name>${xmlText(name)}</name><spec><location>${location}</location><template>false</template><config>${config}</config><powerOn>false</powerOn></spec>`,
+        signal,
+      );
+      vm =
+        result && typeof result === 'object' && !Array.isArray(result)
+          ? { type: 'VirtualMachine', value: textOf(result) }
+          : undefined;
+      if (!vm?.value) throw new Error('CloneVM_Task returned no VM');
+    } catch (error) {
+      throw new Error(`Can't clone to vm ${name}: ${(error as Error).message}`, { cause: error });
+    }
+    const uuid = textOf((await this.vcenter.properties(vm, ['config.uuid'], signal))['config.uuid']);
+    try {
+      const cpu = request.spec.vcpus > 0 ? `<numCPUs>${request.spec.vcpus}</numCPUs>` : '';
+      const memory = request.spec.memoryMiB > 0 ? `<memoryMB>${request.spec.memoryMiB}</memoryMB>` : '';
+      if (cpu || memory)
+        await this.vcenter.runTask('ReconfigVM_Task', vm, `<spec>${cpu}${memory}</spec>`, signal);
+      await this.vcenter.runTask('PowerOnVM_Task', vm, '', signal);
+      this.context.log(`VM ${name}, UUID ${uuid} created`);
+      const ip = await this.#address(vm, signal);
+      this.context.log(`CreateInstance VM name ${name} UUID ${uuid} done`);
+      return { id: uuid, name, ips: [ip] };
+    } catch (error) {
+      throw new InstanceCreationError(`vsphere: VM ${name}: ${(error as Error).message}`, {
+        instance: { id: uuid, name },
+        cause: error,
+      });
+    }
+  }
+
+  async deleteInstance(id: string, signal?: AbortSignal): Promise<void> {
+    const uuid = id.trim().toLowerCase();
+    if (uuid === '') throw new Error('DeleteInstance no VM UUID available');
+    this.context.log(`Deleting VM UUID ${uuid}`);
+    const vm = await this.#findByUuid(uuid, signal);
+    if (!vm) {
+      this.context.log(`VM UUID ${uuid} was already gone`);
+      return;
+    }
+    try {
+      const power = textOf(
+        (await this.vcenter.properties(vm, ['runtime.powerState'], signal))['runtime.powerState'],
+      );
+      if (power === 'poweredOn') await this.vcenter.runTask('PowerOffVM_Task', vm, '', signal);
+      await this.vcenter.runTask('Destroy_Task', vm, '', signal);
+    } catch (error) {
+      // Deleted meanwhile (a StopVM racing a sweep) is what was asked for.
+      if (error instanceof SoapFault && error.faultType === 'ManagedObjectNotFound') return;
+      throw new Error(`deleting VM UUID ${uuid}: ${(error as Error).message}`, { cause: error });
+    }
+    this.context.log(`DeleteInstance VM UUID ${uuid} done`);
+  }
+
+  async listInstances(signal?: AbortSignal): Promise<OwnedInstance[]> {
+    const owned: OwnedInstance[] = [];
+    for (const { properties } of await this.vcenter.virtualMachines(
+      ['name', 'config.uuid', 'config.extraConfig'],
+      signal,
+    )) {
+      const config = extraConfig(properties['config.extraConfig']);
+      const tags: Record<string, string> = {};
+      for (const [key, value] of Object.entries(config))
+        if (key.startsWith(TAG_PREFIX)) tags[key.slice(TAG_PREFIX.length)] = value;
+      if (!isOwnedBy(tags, this.context.owner)) continue;
+      owned.push({
+        id: textOf(properties['config.uuid']),
+        name: textOf(properties.name),
+        sandboxId: tags[OWNER_TAG_SANDBOX] ?? '',
+        createdAt: new Date(tags.created ?? 0),
+        tags,
+      });
+    }
+    return owned;
+  }
+
+  async verifyConfig(): Promise<void> {
+    await findTemplate(this.vcenter, this.settings);
+  }
+
+  async teardown(): Promise<void> {
+    this.context.log(`Logout user ${this.settings.username}`);
+    await this.vcenter.logout();
+  }
+
+  /** Looked up once; a failed lookup is tried again at the next create. */
+  #place(): Promise<Placement> {
+    this.#placement ??= placementFor(this.vcenter, this.settings).catch((error: unknown) => {
+      this.#placement = undefined;
+      throw error;
+    });
+    return this.#placement;
+  }
+
+  async #address(vm: MoRef, signal: AbortSignal): Promise<string> {
+    this.context.log('Start waiting for cloned vm ip');
+    const deadline = Date.now() + ADDRESS_WAIT_MS;
+    for (;;) {
+      const ip = textOf((await this.vcenter.properties(vm, ['guest.ipAddress'], signal))['guest.ipAddress']);
+      if (isIPv4(ip)) {
+        this.context.log(`VM IP = ${ip}`);
+        return ip;
+      }
+      if (Date.now() > deadline)
+        throw new Error(
+          `Failed to get IPs for the instance : no IPv4 address in ${ADDRESS_WAIT_MS / 1000} s`,
+        );
+      await sleep(ADDRESS_POLL_MS, undefined, { signal });
+    }
+  }
+
+  async #findByUuid(uuid: string, signal?: AbortSignal): Promise<MoRef | undefined> {
+    for (const { ref, properties } of await this.vcenter.virtualMachines(['config.uuid'], signal)) {
+      if (textOf(properties['config.uuid']).toLowerCase() === uuid) return ref;
+    }
+    return undefined;
+  }
+}
+
+async function connect(settings: VsphereSettings, context: ProviderContext): Promise<Vcenter> {
+  return Vcenter.connect({
+    url: settings.url,
+    username: settings.username,
+    password: settings.password,
+    trust: settings.trust,
+    log: context.log,
+  }).catch((error: unknown) => {
+    throw new Error(`error creating vcenter session for cloud provider: ${(error as Error).message}`, {
+      cause: error,
+    });
+  });
+}
+
+async function findTemplate(vcenter: Vcenter, settings: VsphereSettings): Promise<MoRef> {
+  const path = settings.template.includes('/')
+    ? settings.template
+    : `${settings.datacenter}/vm/${settings.template}`;
+  const template = await vcenter.findByInventoryPath(path);
+  if (!template)
+    throw new Error(`Cannot find VM template ${settings.template} error: vm '${path}' not found`);
+  const isTemplate = textOf((await vcenter.properties(template, ['config.template']))['config.template']);
+  if (isTemplate !== 'true') throw new Error(`VM template ${settings.template} error: template not valid`);
+  return template;
+}
+
+async function placementFor(vcenter: Vcenter, settings: VsphereSettings): Promise<Placement> {
+  const dc = settings.datacenter;
+  const find = async (path: string, what: string) => {
+    const ref = await vcenter.findByInventoryPath(path);
+    if (!ref) throw new Error(`${what} '${path}' not found`);
+    return ref;
+  };
+  await find(dc, 'datacenter');
+  let folder = await find(`${dc}/vm`, 'folder');
+  let path = `${dc}/vm`;
+  for (const part of settings.deployFolder ? settings.deployFolder.split('/') : []) {
+    path = `${path}/${part}`;
+    folder = (await vcenter.findByInventoryPath(path)) ?? (await vcenter.createFolder(folder, part));
+  }
+  if (settings.drs) {
+    // The cluster's root pool with no host: vCenter's DRS places each clone.
+    return { folder, pool: await find(`${dc}/host/${settings.cluster}/Resources`, 'resource pool') };
+  }
+  const parent = settings.cluster ? `${dc}/host/${settings.cluster}` : `${dc}/host/${settings.host}`;
+  const host = await find(`${parent}/${settings.host}`, 'host');
+  return {
+    folder,
+    host,
+    pool: await find(`${parent}/Resources`, 'resource pool'),
+    datastore: await find(`${dc}/datastore/${settings.datastore}`, 'datastore'),
+  };
+}
