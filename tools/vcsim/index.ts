@@ -13,6 +13,8 @@ export interface VcsimOptions {
   ownCa?: { dir: string };
   /** Plain HTTP. */
   plain?: boolean;
+  /** Serve inside this network namespace (a path, entered with nsenter) on its loopback. */
+  netns?: string;
 }
 
 export interface Vcsim {
@@ -43,7 +45,11 @@ export async function startVcsim(options: VcsimOptions = {}): Promise<Vcsim> {
     args.push('-tlscert', cert, '-tlskey', key);
     caPem = ca.certPem;
   }
-  const child: ChildProcess = spawn(VCSIM_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = options.netns
+    ? spawn('nsenter', [`--net=${options.netns}`, VCSIM_BINARY, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawn(VCSIM_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`vcsim did not start in 20 s:\n${output}`)), 20_000);

@@ -21,6 +21,7 @@ import { findLeftovers, type LeftoverScope, removeLeftovers } from './leftovers'
 import { LibvirtCloud } from './libvirt-cloud';
 import { podvmImage } from './podvm-image';
 import type { DemoCloud, DemoProvider } from './provider-launch';
+import { VsphereCloud } from './vsphere-cloud';
 import { createWorkerNode, removeWorkerNode, type WorkerNode } from './worker-node';
 import { startWorkerWebServer } from './worker-web-server';
 
@@ -79,7 +80,9 @@ export class LocalNode {
     try {
       worker = await createWorkerNode(options.name);
       web = await startWorkerWebServer(worker);
-      if (options.provider === 'libvirt') {
+      if (options.provider === 'vsphere') {
+        cloud = await VsphereCloud.start({ worker, binDir: options.binDir, paths: adaptorPaths(dir), dir });
+      } else if (options.provider === 'libvirt') {
         const image = options.libvirtImage ?? (await podvmImage(options.binDir)).path;
         cloud = await LibvirtCloud.start({ worker, image });
       } else if (options.provider && options.provider !== 'local') {

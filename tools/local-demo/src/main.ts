@@ -11,7 +11,7 @@ import { fetchCommand, WEB_PAGE, WEB_PORT } from './worker-web-server';
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
 
 const USAGE =
-  'usage: npm start [-- --provider local|aws|azure|ibmcloud|libvirt]\n' +
+  'usage: npm start [-- --provider local|aws|azure|ibmcloud|vsphere|libvirt]\n' +
   '  local (default): the embedded local provider, pod VMs as network namespaces\n' +
   '  aws: the aws provider (the real @aws-sdk/client-ec2) against tools/fake-ec2, a FAKE EC2 whose\n' +
   '       instances boot as the same local pod VMs and fetch their user-data from its IMDSv2\n' +
@@ -19,6 +19,8 @@ const USAGE =
   '       a FAKE Resource Manager and Entra ID over HTTPS whose VMs boot the same way (Azure IMDS)\n' +
   '  ibmcloud: the ibmcloud provider (ibm-cloud-sdk-core and our VPC client) against tools/fake-ibm-vpc,\n' +
   "       a FAKE VPC, IAM and Global Tagging whose instances boot the same way (VPC's metadata service)\n" +
+  "  vsphere: the vsphere provider (vim25 SOAP) against govmomi's vcsim, a SIMULATED vCenter, whose clones\n" +
+  '       get a pod VM each (their user-data from guestinfo.userdata)\n' +
   '  libvirt: the libvirt provider against a real libvirtd in the worker namespace, booting a real QEMU VM\n' +
   '       (TCG: no KVM needed) from a pod VM image podvm-image-builder builds first. Slower: the first\n' +
   '       run builds the image (about 2 minutes; later runs reuse it), and the VM boots in about a minute\n';
@@ -63,6 +65,11 @@ const PROVIDER_TEXT: Record<DemoProvider, { what: string; starting: string; inst
     starting: 'starting fake-ibm-vpc and cloud-api-adaptor (ibmcloud provider) in a worker namespace',
     instance:
       '  instance (ibmcloud: IAM token, POST /instances, addresses, tags attached; the pod VM boots meanwhile)',
+  },
+  vsphere: {
+    what: "the vsphere provider against govmomi's vSphere simulator (tools/vcsim)",
+    starting: 'starting vcsim, vcsim-guests and cloud-api-adaptor (vsphere provider) in a worker namespace',
+    instance: '  instance (vsphere: clone from the template, reconfigure, power on, guest address)',
   },
   libvirt: {
     what: 'the libvirt provider and a real QEMU VM (libvirtd in the worker namespace)',

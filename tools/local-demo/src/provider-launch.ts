@@ -1,10 +1,17 @@
 /** The providers the demo runs: the embedded local one, a cloud's against its fake, or libvirt. */
-export type DemoProvider = 'local' | CloudProvider | 'libvirt';
+export type DemoProvider = 'local' | CloudProvider | 'libvirt' | 'vsphere';
 
 /** The providers that run against a fake cloud. */
 export type CloudProvider = 'aws' | 'azure' | 'ibmcloud';
 
-export const DEMO_PROVIDERS: readonly DemoProvider[] = ['local', 'aws', 'azure', 'ibmcloud', 'libvirt'];
+export const DEMO_PROVIDERS: readonly DemoProvider[] = [
+  'local',
+  'aws',
+  'azure',
+  'ibmcloud',
+  'libvirt',
+  'vsphere',
+];
 
 /** What the daemon is started with for a provider: its name and flags first, and its environment. */
 export interface ProviderLaunch {

@@ -1,0 +1,129 @@
+// Runs inside the worker node's namespace beside vcsim (govmomi's vSphere simulator): makes the
+// template, and gives every clone that powers on a pod VM of its own (pod-vm-host, on the local
+// provider's bridge), booted with the user-data the clone carries in guestinfo.userdata, whose
+// address it then sets as the clone's guest address (what VMware Tools report on vSphere). A clone
+// that is powered off or destroyed loses its pod VM. Control API on a unix socket:
+// GET /_fake/instances. Stops on SIGTERM.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ControlSocket } from '@peerpods/fake-cloud-kit';
+import { parseIpv4Subnet } from '@peerpods/netops';
+import { LOCAL_PROVIDER_LABELS, PodVmHost } from '@peerpods/pod-vm-host';
+import { child, list, moRef, textOf, Vcenter, type XmlValue, xmlText } from '@peerpods/provider-vsphere/vim';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    ca: { type: 'string' },
+    user: { type: 'string' },
+    'bin-dir': { type: 'string' },
+    'state-dir': { type: 'string' },
+    'control-socket': { type: 'string' },
+  },
+});
+const log = (line: string) => process.stderr.write(`vcsim-guests: ${line}\n`);
+const binDir = values['bin-dir']!;
+const vcenter = await Vcenter.connect({
+  url: new URL(values.url!),
+  username: values.user!,
+  // Through the environment, never argv.
+  password: process.env.VCSIM_PASSWORD ?? '',
+  trust: { ca: readFileSync(values.ca!, 'utf8') },
+  log,
+});
+
+const template = 'podvm-template';
+if (!(await vcenter.findByInventoryPath(`DC0/vm/${template}`))) {
+  const [source, folder, pool] = await Promise.all(
+    ['DC0/vm/DC0_H0_VM0', 'DC0/vm', 'DC0/host/DC0_H0/Resources'].map((path) =>
+      vcenter.findByInventoryPath(path),
+    ),
+  );
+  await vcenter.runTask(
+    'CloneVM_Task',
+    source!,
+    `${moRef('folder', folder!)}<name>${template}</name><spec><location>${moRef('pool', pool!)}</location><template>true</template><powerOn>false</powerOn></spec>`,
+  );
+}
+
+const host = await PodVmHost.start({
+  subnet: parseIpv4Subnet('10.199.0.0/24'),
+  bridge: 'ppbr0',
+  stateDir: values['state-dir']!,
+  binaries: {
+    processUserData: `${binDir}/process-user-data`,
+    forwarder: `${binDir}/agent-protocol-forwarder`,
+    agent: `${binDir}/dev-agent`,
+  },
+  log,
+  labels: LOCAL_PROVIDER_LABELS,
+});
+
+function extraConfig(value: XmlValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const option of list(child(value, 'OptionValue')))
+    out[textOf(child(option, 'key'))] = textOf(child(option, 'value'));
+  return out;
+}
+
+const booted = new Map<string, string>(); // clone name → pod VM name
+let current: { name: string; power: string }[] = [];
+const stop = new AbortController();
+
+async function sync(): Promise<void> {
+  const vms = await vcenter.virtualMachines(
+    ['name', 'runtime.powerState', 'config.extraConfig'],
+    stop.signal,
+  );
+  current = [];
+  const seen = new Set<string>();
+  for (const { ref, properties } of vms) {
+    const name = textOf(properties.name);
+    if (!name.startsWith('podvm-') || name === template) continue;
+    const power = textOf(properties['runtime.powerState']);
+    current.push({ name, power });
+    if (power !== 'poweredOn') continue;
+    seen.add(name);
+    if (booted.has(name)) continue;
+    const config = extraConfig(properties['config.extraConfig']);
+    const encoded = config['guestinfo.userdata'] ?? '';
+    const userData =
+      config['guestinfo.userdata.encoding'] === 'base64'
+        ? Buffer.from(encoded, 'base64').toString('utf8')
+        : encoded;
+    const { record } = host.launch(name, { userData, signal: stop.signal });
+    booted.set(name, record.name);
+    log(`clone ${name} powered on: pod VM at ${record.ip}`);
+    await vcenter.runTask(
+      'ReconfigVM_Task',
+      ref,
+      `<spec><extraConfig xsi:type="OptionValue"><key>SET.guest.ipAddress</key><value xsi:type="xsd:string">${xmlText(record.ip)}</value></extraConfig></spec>`,
+      stop.signal,
+    );
+  }
+  for (const [name, podVm] of booted) {
+    if (seen.has(name)) continue;
+    booted.delete(name);
+    await host.destroy(podVm);
+    log(`clone ${name} is off or gone: its pod VM removed`);
+  }
+}
+
+const control = await ControlSocket.listen(values['control-socket']!, (path, method, _body, response) => {
+  if (method === 'GET' && path === '/_fake/instances') {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(current));
+  } else response.writeHead(404).end();
+});
+
+process.once('SIGTERM', () => stop.abort());
+process.stdout.write('vcsim-guests: ready\n');
+while (!stop.signal.aborted) {
+  await sync().catch((error: unknown) => {
+    if (!stop.signal.aborted) log(`sync: ${(error as Error).message}`);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+await control.close();
+await host.teardown();
+await vcenter.logout();
+log('stopped');
