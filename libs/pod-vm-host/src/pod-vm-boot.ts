@@ -18,7 +18,8 @@ export interface BootPlan {
   userData?: string;
   /**
    * Files under the VM's root that stand for its firmware, keyed by path relative to the root:
-   * `sys/class/dmi/id/sys_vendor` = "Amazon EC2" makes process-user-data take the EC2 path.
+   * `sys/class/dmi/id/sys_vendor` = "Amazon EC2" makes process-user-data take the EC2 path. Files
+   * under a `bin/` directory are made executable: a platform's tools (vSphere's vmware-rpctool).
    */
   hardware?: Readonly<Record<string, string>>;
   /** Environment for process-user-data only: a cloud's endpoint overrides (PEERPODS_USERDATA_*). */
@@ -80,7 +81,8 @@ export async function bootPodVm(
   for (const [path, content] of Object.entries(plan.hardware ?? {})) {
     const file = join(record.root, path);
     await mkdir(dirname(file), { recursive: true, mode: 0o755 });
-    await writeFile(file, content);
+    // What stands in under a bin directory is a tool of the platform (vmware-rpctool): executable.
+    await writeFile(file, content, { mode: /(^|\/)bin\//.test(path) ? 0o755 : 0o644 });
   }
   const env = { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
   // The agent needs no user-data: it starts while process-user-data runs, as on a booting VM.

@@ -4,7 +4,8 @@
  * DMI manufacturer "Amazon EC2" → AWS; hypervisor "KVMKVMKVM" and GCP's metadata server answers →
  * GCP; DMI manufacturer "Alibaba Cloud" → Alibaba; hypervisor "KVMKVMKVM" and IBM Cloud VPC's
  * metadata service hands out an instance identity token → IBMCloud (ours: upstream's IBM images
- * leave it to cloud-init); otherwise none (PowerVS, s390x). Each probe runs only when the ones before did not match.
+ * leave it to cloud-init); DMI manufacturer "VMware, Inc." → VMware guestinfo (ours, likewise); otherwise
+ * none (PowerVS, s390x). Each probe runs only when the ones before did not match.
  */
 import { lstat } from 'node:fs/promises';
 import type { Logger } from '@peerpods/log';
@@ -13,6 +14,7 @@ import { inRoot, USER_DATA_PATH } from './paths';
 import {
   DMI_ALIBABA,
   DMI_AMAZON,
+  DMI_VMWARE,
   HYPERVISOR_KVM,
   HYPERVISOR_MICROSOFT,
   normalizeHypervisorVendor,
@@ -27,6 +29,7 @@ import { azureSource } from './sources/azure';
 import { fileSource } from './sources/file';
 import { gcpMetadataAnswers, gcpSource } from './sources/gcp';
 import { ibmCloudMetadataAnswers, ibmCloudSource } from './sources/ibmcloud';
+import { vmwareSource } from './sources/vmware';
 
 export interface DetectOptions {
   root: string;
@@ -76,6 +79,7 @@ export async function detectSource(options: DetectOptions): Promise<UserDataSour
     if (await gcpMetadataAnswers(endpoints.gcp, signal)) return gcpSource(endpoints.gcp, maxBytes);
   }
   if ((await dmiVendor()) === DMI_ALIBABA) return alibabaSource(endpoints.alibaba, maxBytes);
+  if ((await dmiVendor()) === DMI_VMWARE) return vmwareSource(root, maxBytes);
   // IBM Cloud VPC's instances are KVM guests too, and no DMI string is known to mark them: a network
   // probe, last and bounded like GCP's.
   if (hypervisor === HYPERVISOR_KVM) {

@@ -24,6 +24,7 @@ export const HYPERVISOR_XEN = 'XenVMMXenVMM';
 export const HYPERVISOR_UNKNOWN = '(unknown)';
 export const DMI_AMAZON = 'Amazon EC2';
 export const DMI_ALIBABA = 'Alibaba Cloud';
+export const DMI_VMWARE = 'VMware, Inc.';
 
 const DMI_SYS_VENDOR = '/sys/class/dmi/id/sys_vendor';
 const CPUINFO = '/proc/cpuinfo';

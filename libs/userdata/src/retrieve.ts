@@ -41,7 +41,7 @@ export async function retrieveCloudConfig(
   source: UserDataSource,
   { signal, timeoutMs, retryIntervalMs, log }: RetrieveOptions,
 ): Promise<CloudConfig> {
-  const where = `${source.kind === 'file' ? 'userDataPath' : 'userDataUrl'}: ${source.location}`;
+  const where = `${source.kind === 'file' ? 'userDataPath' : source.kind === 'url' ? 'userDataUrl' : 'userDataKey'}: ${source.location}`;
   let lastError: unknown;
   for (let retry = 1; ; retry++) {
     log.info(`provider: ${source.name}, ${where}`);

@@ -6,7 +6,7 @@ export interface UserDataSource {
   readonly name: string;
   /** The file path or URL, for log lines and errors. */
   readonly location: string;
-  readonly kind: 'file' | 'url';
+  readonly kind: 'file' | 'url' | 'command';
   /** One attempt. `signal` aborts at the overall fetch deadline. Returns the user-data bytes, decoded. */
   fetch(signal: AbortSignal): Promise<Buffer>;
 }

@@ -16,10 +16,15 @@ export async function removeRoot(root: string): Promise<void> {
   await rm(root, { recursive: true, force: true });
 }
 
-export async function putFile(root: string, vmPath: string, content: string | Buffer): Promise<void> {
+export async function putFile(
+  root: string,
+  vmPath: string,
+  content: string | Buffer,
+  mode?: number,
+): Promise<void> {
   const path = join(root, vmPath);
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
+  await writeFile(path, content, mode === undefined ? undefined : { mode });
 }
 
 /** Every file under `dir`, relative, sorted (temporary files included: nothing may be hidden). */

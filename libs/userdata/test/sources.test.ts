@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { type ProvisionOptions, provisionFiles } from '../src/index';
 import {
   type FakeService,
@@ -215,5 +216,46 @@ describe('each source, chosen by the probes, fetched the way its service require
     await putFile(root, '/sys/bus/vmbus/drivers/.keep', '');
     const result = await provisionFiles(local({ endpoints: { azure: azure.url }, probes: {} }));
     assert.equal(result.source?.name, 'Azure');
+  });
+});
+
+describe('VMware guestinfo (DMI "VMware, Inc.", read with vmware-rpctool as cloud-init does)', () => {
+  const rpctool = (userData: string | undefined, encoding: string | undefined) =>
+    putFile(
+      root,
+      '/usr/bin/vmware-rpctool',
+      [
+        '#!/bin/sh',
+        'case "$1" in',
+        userData === undefined ? '' : `  "info-get guestinfo.userdata") printf '%s' '${userData}' ;;`,
+        encoding === undefined
+          ? ''
+          : `  "info-get guestinfo.userdata.encoding") printf '%s' '${encoding}' ;;`,
+        '  *) echo "No value found" >&2; exit 1 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+      0o755,
+    );
+
+  for (const [encoding, encode] of [
+    ['base64', (text: string) => Buffer.from(text).toString('base64')],
+    ['gzip+base64', (text: string) => gzipSync(Buffer.from(text)).toString('base64')],
+  ] as const) {
+    test(`${encoding}: decoded, and the files written`, async () => {
+      await rpctool(encode(typicalUserData()), encoding);
+      const result = await provisionFiles(
+        local({ probes: { dmiSysVendor: 'VMware, Inc.', hypervisorVendor: 'none' } }),
+      );
+      assert.equal(result.source?.name, 'VMware');
+      assert.equal(await apfWritten(), `${APF_JSON}\n`);
+    });
+  }
+
+  test('no vmware-rpctool: a permanent error that says to install open-vm-tools', async () => {
+    await assert.rejects(
+      provisionFiles(local({ probes: { dmiSysVendor: 'VMware, Inc.', hypervisorVendor: 'none' } })),
+      /vmware-rpctool is not installed \(open-vm-tools\)/,
+    );
   });
 });

@@ -1,8 +1,8 @@
 // Runs inside the worker node's namespace beside vcsim (govmomi's vSphere simulator): makes the
 // template, and gives every clone that powers on a pod VM of its own (pod-vm-host, on the local
-// provider's bridge), booted with the user-data the clone carries in guestinfo.userdata, whose
-// address it then sets as the clone's guest address (what VMware Tools report on vSphere). A clone
-// that is powered off or destroyed loses its pod VM. Control API on a unix socket:
+// provider's bridge). The pod VM reads its user-data from the clone's guestinfo as on vSphere (DMI
+// "VMware, Inc." and vmware-rpctool); its address is then set as the clone's guest address (what
+// VMware Tools report on vSphere). A clone that is powered off or destroyed loses its pod VM. Control API on a unix socket:
 // GET /_fake/instances. Stops on SIGTERM.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -66,6 +66,28 @@ function extraConfig(value: XmlValue | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * A vSphere guest as process-user-data sees it: DMI says VMware, and vmware-rpctool answers the
+ * clone's guestinfo.* keys (open-vm-tools' tool, here a script holding this clone's values).
+ */
+function vmwareGuest(config: Record<string, string>): Record<string, string> {
+  const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+  const keys = Object.entries(config)
+    .filter(([key]) => key.startsWith('guestinfo.'))
+    .map(([key, value]) => `  ${quote(`info-get ${key}`)}) printf '%s' ${quote(value)} ;;`);
+  return {
+    'sys/class/dmi/id/sys_vendor': 'VMware, Inc.\n',
+    'usr/bin/vmware-rpctool': [
+      '#!/bin/sh',
+      'case "$1" in',
+      ...keys,
+      '  *) echo "No value found" >&2; exit 1 ;;',
+      'esac',
+      '',
+    ].join('\n'),
+  };
+}
+
 const booted = new Map<string, string>(); // clone name → pod VM name
 let current: { name: string; power: string }[] = [];
 const stop = new AbortController();
@@ -86,12 +108,7 @@ async function sync(): Promise<void> {
     seen.add(name);
     if (booted.has(name)) continue;
     const config = extraConfig(properties['config.extraConfig']);
-    const encoded = config['guestinfo.userdata'] ?? '';
-    const userData =
-      config['guestinfo.userdata.encoding'] === 'base64'
-        ? Buffer.from(encoded, 'base64').toString('utf8')
-        : encoded;
-    const { record } = host.launch(name, { userData, signal: stop.signal });
+    const { record } = host.launch(name, { hardware: vmwareGuest(config), signal: stop.signal });
     booted.set(name, record.name);
     log(`clone ${name} powered on: pod VM at ${record.ip}`);
     await vcenter.runTask(
