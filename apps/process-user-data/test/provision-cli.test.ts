@@ -34,7 +34,11 @@ describe('provision-files --help', () => {
       ['--aws-imds-url', 'PEERPODS_USERDATA_AWS_IMDS_URL', 'default http://169.254.169.254'],
       ['--gcp-metadata-url', 'PEERPODS_USERDATA_GCP_METADATA_URL', 'default http://metadata.google.internal'],
       ['--alibaba-metadata-url', 'PEERPODS_USERDATA_ALIBABA_METADATA_URL', 'default http://100.100.100.200'],
-      ['--ibmcloud-metadata-url', 'PEERPODS_USERDATA_IBMCLOUD_METADATA_URL', 'default http://169.254.169.254'],
+      [
+        '--ibmcloud-metadata-url',
+        'PEERPODS_USERDATA_IBMCLOUD_METADATA_URL',
+        'default http://169.254.169.254',
+      ],
       ['--dmi-sys-vendor', 'PEERPODS_USERDATA_DMI_SYS_VENDOR', ''],
       ['--hypervisor-vendor', 'PEERPODS_USERDATA_HYPERVISOR_VENDOR', ''],
     ] as const) {
