@@ -18,7 +18,9 @@ import { Vcenter } from './vcenter';
 
 // Ownership tags live in the VM's extraConfig under this prefix; not guestinfo.*, which the guest can read.
 const TAG_PREFIX = 'peerpods.tag.';
-const ADDRESS_POLL_MS = 1000;
+// Polled from 100 ms, doubling to 2 s: a simulator answers at once, a real boot takes tens of seconds.
+const ADDRESS_POLL_FIRST_MS = 100;
+const ADDRESS_POLL_MAX_MS = 2000;
 const ADDRESS_WAIT_MS = 600_000;
 
 /** Where clones go: the folder, and the pool, host and datastore (or just the DRS cluster's pool). */
@@ -202,6 +204,7 @@ export class VsphereProvider implements Provider {
   async #address(vm: MoRef, signal: AbortSignal): Promise<string> {
     this.context.log('Start waiting for cloned vm ip');
     const deadline = Date.now() + ADDRESS_WAIT_MS;
+    let pause = ADDRESS_POLL_FIRST_MS;
     for (;;) {
       const ip = textOf((await this.vcenter.properties(vm, ['guest.ipAddress'], signal))['guest.ipAddress']);
       if (isIPv4(ip)) {
@@ -212,7 +215,8 @@ export class VsphereProvider implements Provider {
         throw new Error(
           `Failed to get IPs for the instance : no IPv4 address in ${ADDRESS_WAIT_MS / 1000} s`,
         );
-      await sleep(ADDRESS_POLL_MS, undefined, { signal });
+      await sleep(pause, undefined, { signal });
+      pause = Math.min(pause * 2, ADDRESS_POLL_MAX_MS);
     }
   }
 

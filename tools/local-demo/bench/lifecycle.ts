@@ -1,12 +1,15 @@
 // npm run bench:lifecycle — time from pod create to the first byte of exec output, on the built
-// binaries with the local provider: 20 pods one after another, then 20 at once.
+// binaries with the local provider (or LIFECYCLE_PROVIDER: aws, azure, ibmcloud or vsphere against
+// its fake or simulator): 20 pods one after another, then 20 at once; then what the cloud still has.
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { LaunchedSandbox, StepTiming } from '@peerpods/shim-client';
 import { LocalNode } from '../src/local-node';
+import type { DemoProvider } from '../src/provider-launch';
 
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
 const PODS = Number(process.env.LIFECYCLE_PODS ?? 20);
+const PROVIDER = (process.env.LIFECYCLE_PROVIDER ?? 'local') as DemoProvider;
 
 if (process.getuid?.() !== 0) {
   console.error('bench:lifecycle needs root (network namespaces, links, iptables rules); run it as root');
@@ -144,7 +147,7 @@ function binaryStartMs(): number {
   return percentile(times, 50);
 }
 
-const node = await LocalNode.start({ binDir, name: `ppbench-${process.pid}` });
+const node = await LocalNode.start({ binDir, name: `ppbench-${process.pid}`, provider: PROVIDER });
 let leftovers: string[] = [];
 try {
   const reference = binaryStartMs();
@@ -158,7 +161,7 @@ try {
     sequential.map((s) => s.createToExecMs),
     50,
   );
-  console.log(`## Lifecycle: create → first exec output (local provider, built binaries)\n`);
+  console.log(`## Lifecycle: create → first exec output (${PROVIDER} provider, built binaries)\n`);
   console.log(
     `load average at start: ${(await import('node:os'))
       .loadavg()
@@ -176,6 +179,12 @@ try {
   console.log(
     `single pod create → first exec output p50 ${p50.toFixed(0)} ms = ${(p50 / reference).toFixed(1)}× one binary start; goal ≤ 1000 ms: ${p50 <= 1000 ? 'met' : 'NOT met'}`,
   );
+  if (node.cloud) {
+    const left = await node.cloud.settledInstances();
+    console.log(
+      `${node.cloud.name} afterwards: ${left.length} instance(s) left${left.length ? `: ${left.join('; ')}` : ''}`,
+    );
+  }
 } finally {
   leftovers = await node.stop();
 }

@@ -2,8 +2,8 @@
 // template, and gives every clone that powers on a pod VM of its own (pod-vm-host, on the local
 // provider's bridge). The pod VM reads its user-data from the clone's guestinfo as on vSphere (DMI
 // "VMware, Inc." and vmware-rpctool); its address is then set as the clone's guest address (what
-// VMware Tools report on vSphere). A clone that is powered off or destroyed loses its pod VM. Control API on a unix socket:
-// GET /_fake/instances. Stops on SIGTERM.
+// VMware Tools report on vSphere). A clone that is powered off or destroyed loses its pod VM.
+// Control API on a unix socket: GET /_fake/instances. Stops on SIGTERM.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ControlSocket } from '@peerpods/fake-cloud-kit';
@@ -89,21 +89,29 @@ function vmwareGuest(config: Record<string, string>): Record<string, string> {
 }
 
 const booted = new Map<string, string>(); // clone name → pod VM name
-let current: { name: string; power: string }[] = [];
 const stop = new AbortController();
+
+/** The clones vcsim has now (the template aside), with their power state. */
+async function clones(): Promise<{ name: string; power: string }[]> {
+  const vms = await vcenter.virtualMachines(['name', 'runtime.powerState']);
+  return vms
+    .map(({ properties }) => ({
+      name: textOf(properties.name),
+      power: textOf(properties['runtime.powerState']),
+    }))
+    .filter((vm) => vm.name.startsWith('podvm-') && vm.name !== template);
+}
 
 async function sync(): Promise<void> {
   const vms = await vcenter.virtualMachines(
     ['name', 'runtime.powerState', 'config.extraConfig'],
     stop.signal,
   );
-  current = [];
   const seen = new Set<string>();
   for (const { ref, properties } of vms) {
     const name = textOf(properties.name);
     if (!name.startsWith('podvm-') || name === template) continue;
     const power = textOf(properties['runtime.powerState']);
-    current.push({ name, power });
     if (power !== 'poweredOn') continue;
     seen.add(name);
     if (booted.has(name)) continue;
@@ -127,9 +135,15 @@ async function sync(): Promise<void> {
 }
 
 const control = await ControlSocket.listen(values['control-socket']!, (path, method, _body, response) => {
-  if (method === 'GET' && path === '/_fake/instances') {
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(current));
-  } else response.writeHead(404).end();
+  if (method !== 'GET' || path !== '/_fake/instances') {
+    response.writeHead(404).end();
+    return;
+  }
+  // Asked of vcsim now, not from the last sync, which may be busy booting or removing pod VMs.
+  clones().then(
+    (list) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list)),
+    (error: unknown) => response.writeHead(500).end(String(error)),
+  );
 });
 
 process.once('SIGTERM', () => stop.abort());

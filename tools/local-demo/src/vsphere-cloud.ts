@@ -122,8 +122,6 @@ export class VsphereCloud implements DemoCloud {
       call.once('error', reject);
       call.end();
     });
-    // vcsim-guests lists what it saw at its last look, a tenth of a second ago at most.
-    await new Promise((done) => setTimeout(done, 250));
     return (JSON.parse(body) as { name: string; power: string }[]).map((vm) => `VM ${vm.name} ${vm.power}`);
   }
 
