@@ -12,8 +12,15 @@ import { mountsUnder, unmountAllUnder } from '../src/mounts';
 
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
 
-/** The message a failed build ends with (the binary prints it after its name, and exits 1). */
-async function failure(argv: readonly string[]): Promise<string> {
+/** The message a failed libvirt build ends with (the binary prints it after its name, and exits 1). */
+async function failure(options: {
+  output: string;
+  cache: string;
+  binDir: string;
+  mirror?: string;
+}): Promise<string> {
+  const argv = ['build', '--provider', 'libvirt', '--output', options.output, '--cache', options.cache];
+  argv.push('--bin-dir', options.binDir, ...(options.mirror ? ['--mirror', options.mirror] : []));
   try {
     const run = await runCaptured(buildCli(), argv);
     throw new Error(`the build did not fail: exit ${run.exitCode}\n${run.stderr}`);
@@ -29,19 +36,7 @@ test('a debootstrap that cannot reach its mirror fails in phase "rootfs", naming
   const output = join(dir, 'podvm.qcow2');
   // Nothing listens there: debootstrap's first download is refused, on loopback.
   const mirror = `http://127.0.0.1:${await freePort()}/debian`;
-  const message = await failure([
-    'build',
-    '--provider',
-    'libvirt',
-    '--output',
-    output,
-    '--cache',
-    cache,
-    '--mirror',
-    mirror,
-    '--bin-dir',
-    binDir,
-  ]);
+  const message = await failure({ output, cache, mirror, binDir });
   assert.match(
     message,
     new RegExp(
@@ -69,17 +64,7 @@ test('a binary that does not start inside the image fails in phase "content", na
   const output = join(dir, 'podvm.qcow2');
   // The shared cache: warm after any earlier build here (a cold one debootstraps first).
   const cache = '/var/cache/podvm-image-builder';
-  const message = await failure([
-    'build',
-    '--provider',
-    'libvirt',
-    '--output',
-    output,
-    '--cache',
-    cache,
-    '--bin-dir',
-    bins,
-  ]);
+  const message = await failure({ output, cache, binDir: bins });
   assert.match(
     message,
     /build failed in phase "content": command `chroot \S+\/root \/usr\/local\/bin\/peerpod-tunnel --version` exited with status 3: cannot start/,

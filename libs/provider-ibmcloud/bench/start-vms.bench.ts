@@ -20,16 +20,9 @@ const spec: InstanceTypeSpec = {
   volumes: [],
 };
 
-/** `-flag value` pairs as parsed flags. */
-function flags(args: readonly string[]): Record<string, string> {
-  const parsed: Record<string, string> = {};
-  for (let i = 0; i < args.length; i += 2) parsed[args[i]!.replace(/^-+/, '')] = args[i + 1]!;
-  return parsed;
-}
-
 async function round(throttled: boolean) {
   const fake = await FakeIbmVpc.start(throttled ? { throttle: RATE, throttleStartEmpty: true } : {});
-  const { values } = resolveOptions(ibmCloudProviderFactory.options, flags(fake.providerArgs()), {
+  const { values } = resolveOptions(ibmCloudProviderFactory.options, fake.providerFlags(), {
     IBMCLOUD_API_KEY: DEFAULT_IBM_CATALOG.apiKey,
   });
   // Started before the clock, and before the bucket drains: the lookups are a start-up cost.

@@ -30,25 +30,19 @@ async function fakeCloud(options: FakeIbmVpcOptions = {}): Promise<FakeIbmVpc> {
   return fake;
 }
 
-/** `-flag value` and `-flag=value` pairs as the parsed flags resolveOptions takes. */
-function flags(args: readonly string[]): Record<string, string> {
-  const parsed: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const [name, inline] = args[i]!.replace(/^-+/, '').split('=', 2) as [string, string | undefined];
-    parsed[name] = inline ?? args[++i]!;
-  }
-  return parsed;
-}
-
-function settingsFor(fake: FakeIbmVpc, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
-  const { values } = resolveOptions(IBMCLOUD_OPTIONS, flags([...fake.providerArgs(), ...extra]), {
-    IBMCLOUD_API_KEY: catalog.apiKey,
-    ...env,
-  });
+function settingsFor(fake: FakeIbmVpc, extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
+  const { values } = resolveOptions(
+    IBMCLOUD_OPTIONS,
+    { ...fake.providerFlags(), ...extra },
+    {
+      IBMCLOUD_API_KEY: catalog.apiKey,
+      ...env,
+    },
+  );
   return ibmCloudSettings(values);
 }
 
-async function start(fake: FakeIbmVpc, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
+async function start(fake: FakeIbmVpc, extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
   const lines: string[] = [];
   const provider = await IbmCloudProvider.start(
     settingsFor(fake, extra, env),
@@ -82,7 +76,7 @@ function request(overrides: Partial<CreateInstanceRequest['spec']> = {}): Create
 
 test('lifecycle: the prototype is upstream’s, the tags are attached, the instance is listed as ours, and deletion is idempotent', async () => {
   const fake = await fakeCloud();
-  const { provider, lines } = await start(fake, ['-tags', 'env:test,team-a']);
+  const { provider, lines } = await start(fake, { tags: 'env:test,team-a' });
   const asked = request();
   const instance = await provider.createInstance(asked);
   assert.equal(instance.name, asked.instanceName);
@@ -128,7 +122,7 @@ test('lifecycle: the prototype is upstream’s, the tags are attached, the insta
 
 test('profiles: sizes from the API, best fit by annotations, the image by architecture, the annotation image first', async () => {
   const fake = await fakeCloud();
-  const { provider } = await start(fake, ['-profile-list', 'bx2-2x8,bx2-4x16,cx2-2x4,bz2-2x8']);
+  const { provider } = await start(fake, { 'profile-list': 'bx2-2x8,bx2-4x16,cx2-2x4,bz2-2x8' });
   const typeCatalog = provider.instanceTypeCatalog();
   assert.deepEqual(
     typeCatalog.types.map((type) => [type.name, type.vcpus, type.memoryMiB]),
@@ -161,7 +155,7 @@ test('profiles: sizes from the API, best fit by annotations, the image by archit
   for (const id of byId.keys()) await provider.deleteInstance(id);
 
   await assert.rejects(
-    start(fake, ['-profile-list', 'bx2-2x8,nope-9x9']),
+    start(fake, { 'profile-list': 'bx2-2x8,nope-9x9' }),
     /instance profile name nope-9x9 not found, due to/,
   );
 });
@@ -170,33 +164,36 @@ test('a trusted profile with a projected token authenticates; a wrong API key fa
   const fake = await fakeCloud();
   const token = join(tempDir(), 'vault-token');
   writeFileSync(token, 'eyJhbGciOiJSUzI1NiJ9.e30.projected');
-  const { provider } = await start(fake, ['-cr-token-filename', token], {
-    IBMCLOUD_API_KEY: '',
-    IBMCLOUD_IAM_PROFILE_ID: catalog.trustedProfileId,
-  });
+  const { provider } = await start(
+    fake,
+    { 'cr-token-filename': token },
+    {
+      IBMCLOUD_API_KEY: '',
+      IBMCLOUD_IAM_PROFILE_ID: catalog.trustedProfileId,
+    },
+  );
   const instance = await provider.createInstance(request());
   assert.ok(fake.counts().tokensForTrustedProfile >= 1);
   await provider.deleteInstance(instance.id);
 
   const secret = 'wrong-key-do-not-print-7f3a';
-  await assert.rejects(start(fake, [], { IBMCLOUD_API_KEY: secret }), (error: Error) => {
+  await assert.rejects(start(fake, {}, { IBMCLOUD_API_KEY: secret }), (error: Error) => {
     assert.ok(!error.message.includes(secret), error.message);
     assert.match(error.message, /Provided API key could not be found|credentials/i);
     return true;
   });
   assert.throws(
-    () => settingsFor(fake, [], { IBMCLOUD_API_KEY: '' }),
+    () => settingsFor(fake, {}, { IBMCLOUD_API_KEY: '' }),
     /either an IAM API Key or Profile ID needs to be set/,
   );
 });
 
 test('confidential VMs get TDX and secure boot; a second interface gets IP spoofing on its subnet', async () => {
   const fake = await fakeCloud();
-  const { provider } = await start(fake, [
-    '-disable-cvm=false',
-    '-secondary-subnet-id',
-    catalog.subnets[1]!.id,
-  ]);
+  const { provider } = await start(fake, {
+    'disable-cvm': 'false',
+    'secondary-subnet-id': catalog.subnets[1]!.id,
+  });
   const instance = await provider.createInstance(request());
   const [created] = fake.inventory().instances;
   assert.equal(created?.confidentialComputeMode, 'tdx');
@@ -208,12 +205,10 @@ test('confidential VMs get TDX and secure boot; a second interface gets IP spoof
 
 test('a full dedicated host falls back to the zone’s host group', async () => {
   const fake = await fakeCloud({ faults: { dedicatedHostFull: true } });
-  const { provider, lines } = await start(fake, [
-    '-dedicated-host-ids',
-    catalog.dedicatedHosts.map((host) => host.id).join(','),
-    '-dedicated-host-group-ids',
-    catalog.dedicatedHostGroups[0]!.id,
-  ]);
+  const { provider, lines } = await start(fake, {
+    'dedicated-host-ids': catalog.dedicatedHosts.map((host) => host.id).join(','),
+    'dedicated-host-group-ids': catalog.dedicatedHostGroups[0]!.id,
+  });
   const instance = await provider.createInstance(request());
   assert.equal(fake.inventory().instances[0]?.placementTarget, catalog.dedicatedHostGroups[0]!.id);
   assert.ok(
@@ -224,7 +219,7 @@ test('a full dedicated host falls back to the zone’s host group', async () => 
   );
   await provider.deleteInstance(instance.id);
   await assert.rejects(
-    start(fake, ['-dedicated-host-ids', catalog.dedicatedHosts[1]!.id]),
+    start(fake, { 'dedicated-host-ids': catalog.dedicatedHosts[1]!.id }),
     /no Dedicated Host in zone us-south-1 was provided/,
   );
 });

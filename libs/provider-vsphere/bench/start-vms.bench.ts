@@ -9,7 +9,6 @@ import { instanceName } from '@peerpods/providers';
 import { startVcsim } from '@peerpods/vcsim';
 import { VSPHERE_OPTIONS } from '../src/options';
 import { vsphereSettings } from '../src/settings';
-import { moRef } from '../src/soap-xml';
 import { Vcenter } from '../src/vcenter';
 import { VsphereProvider } from '../src/vsphere-provider';
 
@@ -25,16 +24,7 @@ try {
     log: () => {},
   };
   const admin = await Vcenter.connect(login);
-  const [source, folder, pool] = await Promise.all(
-    ['DC0/vm/DC0_H0_VM0', 'DC0/vm', 'DC0/host/DC0_H0/Resources'].map((path) =>
-      admin.findByInventoryPath(path),
-    ),
-  );
-  await admin.runTask(
-    'CloneVM_Task',
-    source!,
-    `${moRef('folder', folder!)}<name>podvm-template</name><spec><location>${moRef('pool', pool!)}</location><template>true</template><powerOn>false</powerOn></spec>`,
-  );
+  await admin.cloneAsTemplate('DC0/vm/DC0_H0_VM0', 'DC0/vm', 'DC0/host/DC0_H0/Resources', 'podvm-template');
   const vmCount = async () => (await admin.virtualMachines(['name'])).length;
   const before = await vmCount();
   const caFile = join(dir, 'ca.pem');

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { type Agent, request as httpsRequest } from 'node:https';
-import { child, envelope, type MoRef, parseXml, textOf, type XmlValue, xsiType } from './soap-xml';
+import { asNode, child, envelope, type MoRef, parseXml, textOf, type XmlValue, xsiType } from './soap-xml';
 
 /** A SOAP fault from vCenter: its fault type (`InvalidLogin`, `NotAuthenticated`, …) and message. */
 export class SoapFault extends Error {
@@ -48,14 +48,9 @@ export class SoapClient {
     const soapBody = child(child(parsed, 'Envelope'), 'Body');
     const fault = child(soapBody, 'Fault');
     if (fault) {
-      const detail = child(fault, 'detail');
-      const first =
-        detail && typeof detail === 'object' && !Array.isArray(detail) ? Object.values(detail)[0] : undefined;
-      const type =
-        xsiType(first) ||
-        (detail && typeof detail === 'object' && !Array.isArray(detail)
-          ? (Object.keys(detail)[0] ?? '').replace(/Fault$/, '')
-          : '');
+      // The detail holds one element, `<XFault xsi:type="X">`: its xsi:type, else its name, says which.
+      const [[element, first] = ['', undefined]] = Object.entries(asNode(child(fault, 'detail')));
+      const type = xsiType(first) || element.replace(/Fault$/, '');
       throw new SoapFault(type, textOf(child(fault, 'faultstring')));
     }
     if (status !== 200 || soapBody === undefined) {

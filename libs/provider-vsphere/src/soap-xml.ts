@@ -101,9 +101,21 @@ export function moRefOf(value: XmlValue | undefined): MoRef | undefined {
   return typeof type === 'string' && text ? { type, value: text } : undefined;
 }
 
+/** The element as an object of its children and attributes; `{}` for text, a list or nothing. */
+export function asNode(value: XmlValue | undefined): XmlNode {
+  return value && typeof value === 'object' && !Array.isArray(value) ? value : {};
+}
+
 export function child(value: XmlValue | undefined, name: string): XmlValue | undefined {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  return value[name];
+  return asNode(value)[name];
+}
+
+/** extraConfig (an ArrayOfOptionValue) as a record of its keys and values. */
+export function optionValues(value: XmlValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const option of list(child(value, 'OptionValue')))
+    out[textOf(child(option, 'key'))] = textOf(child(option, 'value'));
+  return out;
 }
 
 export function list(value: XmlValue | undefined): XmlValue[] {

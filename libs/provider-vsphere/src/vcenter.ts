@@ -91,13 +91,18 @@ export class Vcenter {
       });
   }
 
-  async #invoke(method: string, self: MoRef, body = '', signal?: AbortSignal): Promise<XmlValue | undefined> {
+  #invoke(method: string, self: MoRef, body = '', signal?: AbortSignal): Promise<XmlValue | undefined> {
+    return this.#withSession(() => this.soap.call(method, self, body, signal));
+  }
+
+  /** Runs `attempt`; when it meets NotAuthenticated, logs in again and runs it once more. */
+  async #withSession<T>(attempt: () => Promise<T>): Promise<T> {
     try {
-      return await this.soap.call(method, self, body, signal);
+      return await attempt();
     } catch (error) {
       if (!(error instanceof SoapFault) || error.faultType !== 'NotAuthenticated') throw error;
       await this.#renewSession(error);
-      return this.soap.call(method, self, body, signal);
+      return attempt();
     }
   }
 
@@ -147,12 +152,48 @@ export class Vcenter {
     return moRefOf(found);
   }
 
+  /** The VM with this BIOS UUID (`config.uuid`) in the datacenter, if any. */
+  async findByUuid(datacenter: MoRef, uuid: string, signal?: AbortSignal): Promise<MoRef | undefined> {
+    const found = await this.#invoke(
+      'FindByUuid',
+      this.content.searchIndex,
+      `${moRef('datacenter', datacenter)}<uuid>${xmlText(uuid)}</uuid><vmSearch>true</vmSearch>`,
+      signal,
+    );
+    return moRefOf(found);
+  }
+
   async createFolder(parent: MoRef, name: string, signal?: AbortSignal): Promise<MoRef> {
     const created = moRefOf(
       await this.#invoke('CreateFolder', parent, `<name>${xmlText(name)}</name>`, signal),
     );
     if (!created) throw new Error(`CreateFolder ${name} returned no folder`);
     return created;
+  }
+
+  /**
+   * Clones the VM at `sourcePath` into a template named `name` in `folderPath`, its pool at
+   * `poolPath` (an operator's step before the provider can run; tests and demos make theirs so).
+   */
+  async cloneAsTemplate(
+    sourcePath: string,
+    folderPath: string,
+    poolPath: string,
+    name: string,
+  ): Promise<void> {
+    const [source, folder, pool] = await Promise.all(
+      [sourcePath, folderPath, poolPath].map((path) => this.findByInventoryPath(path)),
+    );
+    if (!source || !folder || !pool) {
+      throw new Error(
+        `cloneAsTemplate: ${[sourcePath, folderPath, poolPath].filter((_, i) => ![source, folder, pool][i]).join(', ')} not found`,
+      );
+    }
+    await this.runTask(
+      'CloneVM_Task',
+      source,
+      `${moRef('folder', folder)}<name>${xmlText(name)}</name><spec><location>${moRef('pool', pool)}</location><template>true</template><powerOn>false</powerOn></spec>`,
+    );
   }
 
   /** Starts a task-returning method and waits for its end; returns `info.result`. */
@@ -210,14 +251,8 @@ export class Vcenter {
     }
   }
 
-  async #retrieve(specSet: string, signal?: AbortSignal): Promise<{ ref: MoRef; properties: Properties }[]> {
-    try {
-      return await this.#retrieveOnce(specSet, signal);
-    } catch (error) {
-      if (!(error instanceof SoapFault) || error.faultType !== 'NotAuthenticated') throw error;
-      await this.#renewSession(error);
-      return this.#retrieveOnce(specSet, signal);
-    }
+  #retrieve(specSet: string, signal?: AbortSignal): Promise<{ ref: MoRef; properties: Properties }[]> {
+    return this.#withSession(() => this.#retrieveOnce(specSet, signal));
   }
 
   async #retrieveOnce(

@@ -13,7 +13,7 @@ import {
 } from '@peerpods/providers';
 import type { VsphereSettings } from './settings';
 import { SoapFault } from './soap-client';
-import { child, list, type MoRef, moRef, textOf, type XmlValue, xmlText } from './soap-xml';
+import { type MoRef, moRef, optionValues, textOf, xmlText } from './soap-xml';
 import { Vcenter } from './vcenter';
 
 // Ownership tags live in the VM's extraConfig under this prefix; not guestinfo.*, which the guest can read.
@@ -26,6 +26,8 @@ const ADDRESS_WAIT_MS = 600_000;
 /** Where clones go: the folder, and the pool, host and datastore (or just the DRS cluster's pool). */
 interface Placement {
   folder: MoRef;
+  /** The folder's inventory path, where a clone is found by name. */
+  folderPath: string;
   pool: MoRef;
   host?: MoRef;
   datastore?: MoRef;
@@ -35,14 +37,6 @@ function optionValue(key: string, value: string): string {
   return `<extraConfig xsi:type="OptionValue"><key>${xmlText(key)}</key><value xsi:type="xsd:string">${xmlText(value)}</value></extraConfig>`;
 }
 
-/** extraConfig read back, as a record. */
-function extraConfig(value: XmlValue | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const option of list(child(value, 'OptionValue')))
-    out[textOf(child(option, 'key'))] = textOf(child(option, 'value'));
-  return out;
-}
-
 /**
  * Pod VMs cloned from a template over vSphere's SOAP API (docs/compatibility.md §7.7): the clone
  * carries the user-data in `guestinfo.userdata` (base64), gets its vCPUs and memory with
@@ -50,6 +44,7 @@ function extraConfig(value: XmlValue | undefined): Record<string, string> {
  */
 export class VsphereProvider implements Provider {
   #placement: Promise<Placement> | undefined;
+  #datacenterRef: Promise<MoRef> | undefined;
 
   private constructor(
     private readonly vcenter: Vcenter,
@@ -103,7 +98,7 @@ export class VsphereProvider implements Provider {
       (placement.datastore ? moRef('datastore', placement.datastore) : '') +
       moRef('pool', placement.pool) +
       (placement.host ? moRef('host', placement.host) : '');
-    let vm: MoRef | undefined;
+    let vm: MoRef;
     try {
       const result = await this.vcenter.runTask(
         'CloneVM_Task',
@@ -111,16 +106,20 @@ export class VsphereProvider implements Provider {
         `${moRef('folder', placement.folder)}<name>${xmlText(name)}</name><spec><location>${location}</location><template>false</template><config>${config}</config><powerOn>false</powerOn></spec>`,
         signal,
       );
-      vm =
-        result && typeof result === 'object' && !Array.isArray(result)
-          ? { type: 'VirtualMachine', value: textOf(result) }
-          : undefined;
-      if (!vm?.value) throw new Error('CloneVM_Task returned no VM');
+      vm = { type: 'VirtualMachine', value: textOf(result) };
+      if (!vm.value) throw new Error('CloneVM_Task returned no VM');
     } catch (error) {
-      throw new Error(`Can't clone to vm ${name}: ${(error as Error).message}`, { cause: error });
+      // The clone may exist all the same (StartVM's deadline cut the wait short): names are unique
+      // in a folder, so look for it there and hand it back.
+      const orphan = await this.vcenter
+        .findByInventoryPath(`${placement.folderPath}/${name}`)
+        .catch(() => undefined);
+      const failure = new Error(`Can't clone to vm ${name}: ${(error as Error).message}`, { cause: error });
+      throw orphan ? await this.#handBack(orphan, name, failure) : failure;
     }
-    const uuid = textOf((await this.vcenter.properties(vm, ['config.uuid'], signal))['config.uuid']);
     try {
+      const uuid = textOf((await this.vcenter.properties(vm, ['config.uuid'], signal))['config.uuid']);
+      if (!uuid) throw new Error('the clone has no config.uuid');
       const cpu = request.spec.vcpus > 0 ? `<numCPUs>${request.spec.vcpus}</numCPUs>` : '';
       const memory = request.spec.memoryMiB > 0 ? `<memoryMB>${request.spec.memoryMiB}</memoryMB>` : '';
       if (cpu || memory)
@@ -131,28 +130,55 @@ export class VsphereProvider implements Provider {
       this.context.log(`CreateInstance VM name ${name} UUID ${uuid} done`);
       return { id: uuid, name, ips: [ip] };
     } catch (error) {
-      throw new InstanceCreationError(`vsphere: VM ${name}: ${(error as Error).message}`, {
-        instance: { id: uuid, name },
-        cause: error,
-      });
+      throw await this.#handBack(
+        vm,
+        name,
+        new Error(`vsphere: VM ${name}: ${(error as Error).message}`, { cause: error }),
+      );
     }
+  }
+
+  /**
+   * A clone whose create failed: handed to the daemon by its UUID to delete, or, when not even the
+   * UUID can be read, removed here.
+   */
+  async #handBack(vm: MoRef, name: string, failure: Error): Promise<Error> {
+    // Without the create's signal: it may be what aborted.
+    const uuid = await this.vcenter
+      .properties(vm, ['config.uuid'])
+      .then((properties) => textOf(properties['config.uuid']))
+      .catch(() => '');
+    if (uuid)
+      return new InstanceCreationError(failure.message, {
+        instance: { id: uuid, name },
+        cause: failure.cause,
+      });
+    await this.#destroy(vm).catch((error: unknown) => {
+      failure.message += `; removing the clone failed too: ${(error as Error).message}`;
+    });
+    return failure;
+  }
+
+  /** Powers the VM off when it is on, then destroys it. */
+  async #destroy(vm: MoRef, signal?: AbortSignal): Promise<void> {
+    const power = textOf(
+      (await this.vcenter.properties(vm, ['runtime.powerState'], signal))['runtime.powerState'],
+    );
+    if (power === 'poweredOn') await this.vcenter.runTask('PowerOffVM_Task', vm, '', signal);
+    await this.vcenter.runTask('Destroy_Task', vm, '', signal);
   }
 
   async deleteInstance(id: string, signal?: AbortSignal): Promise<void> {
     const uuid = id.trim().toLowerCase();
     if (uuid === '') throw new Error('DeleteInstance no VM UUID available');
     this.context.log(`Deleting VM UUID ${uuid}`);
-    const vm = await this.#findByUuid(uuid, signal);
+    const vm = await this.vcenter.findByUuid(await this.#datacenter(), uuid, signal);
     if (!vm) {
       this.context.log(`VM UUID ${uuid} was already gone`);
       return;
     }
     try {
-      const power = textOf(
-        (await this.vcenter.properties(vm, ['runtime.powerState'], signal))['runtime.powerState'],
-      );
-      if (power === 'poweredOn') await this.vcenter.runTask('PowerOffVM_Task', vm, '', signal);
-      await this.vcenter.runTask('Destroy_Task', vm, '', signal);
+      await this.#destroy(vm, signal);
     } catch (error) {
       // Deleted meanwhile (a StopVM racing a sweep) is what was asked for.
       if (error instanceof SoapFault && error.faultType === 'ManagedObjectNotFound') return;
@@ -167,7 +193,7 @@ export class VsphereProvider implements Provider {
       ['name', 'config.uuid', 'config.extraConfig'],
       signal,
     )) {
-      const config = extraConfig(properties['config.extraConfig']);
+      const config = optionValues(properties['config.extraConfig']);
       const tags: Record<string, string> = {};
       for (const [key, value] of Object.entries(config))
         if (key.startsWith(TAG_PREFIX)) tags[key.slice(TAG_PREFIX.length)] = value;
@@ -190,6 +216,17 @@ export class VsphereProvider implements Provider {
   async teardown(): Promise<void> {
     this.context.log(`Logout user ${this.settings.username}`);
     await this.vcenter.logout();
+  }
+
+  /** Looked up once; a failed lookup is tried again at the next call. */
+  #datacenter(): Promise<MoRef> {
+    this.#datacenterRef ??= findPath(this.vcenter, this.settings.datacenter, 'datacenter').catch(
+      (error: unknown) => {
+        this.#datacenterRef = undefined;
+        throw error;
+      },
+    );
+    return this.#datacenterRef;
   }
 
   /** Looked up once; a failed lookup is tried again at the next create. */
@@ -219,13 +256,6 @@ export class VsphereProvider implements Provider {
       pause = Math.min(pause * 2, ADDRESS_POLL_MAX_MS);
     }
   }
-
-  async #findByUuid(uuid: string, signal?: AbortSignal): Promise<MoRef | undefined> {
-    for (const { ref, properties } of await this.vcenter.virtualMachines(['config.uuid'], signal)) {
-      if (textOf(properties['config.uuid']).toLowerCase() === uuid) return ref;
-    }
-    return undefined;
-  }
 }
 
 async function connect(settings: VsphereSettings, context: ProviderContext): Promise<Vcenter> {
@@ -254,28 +284,35 @@ async function findTemplate(vcenter: Vcenter, settings: VsphereSettings): Promis
   return template;
 }
 
+async function findPath(vcenter: Vcenter, path: string, what: string): Promise<MoRef> {
+  const ref = await vcenter.findByInventoryPath(path);
+  if (!ref) throw new Error(`${what} '${path}' not found`);
+  return ref;
+}
+
 async function placementFor(vcenter: Vcenter, settings: VsphereSettings): Promise<Placement> {
   const dc = settings.datacenter;
-  const find = async (path: string, what: string) => {
-    const ref = await vcenter.findByInventoryPath(path);
-    if (!ref) throw new Error(`${what} '${path}' not found`);
-    return ref;
-  };
+  const find = (path: string, what: string) => findPath(vcenter, path, what);
   await find(dc, 'datacenter');
   let folder = await find(`${dc}/vm`, 'folder');
-  let path = `${dc}/vm`;
+  let folderPath = `${dc}/vm`;
   for (const part of settings.deployFolder ? settings.deployFolder.split('/') : []) {
-    path = `${path}/${part}`;
-    folder = (await vcenter.findByInventoryPath(path)) ?? (await vcenter.createFolder(folder, part));
+    folderPath = `${folderPath}/${part}`;
+    folder = (await vcenter.findByInventoryPath(folderPath)) ?? (await vcenter.createFolder(folder, part));
   }
   if (settings.drs) {
     // The cluster's root pool with no host: vCenter's DRS places each clone.
-    return { folder, pool: await find(`${dc}/host/${settings.cluster}/Resources`, 'resource pool') };
+    return {
+      folder,
+      folderPath,
+      pool: await find(`${dc}/host/${settings.cluster}/Resources`, 'resource pool'),
+    };
   }
   const parent = settings.cluster ? `${dc}/host/${settings.cluster}` : `${dc}/host/${settings.host}`;
   const host = await find(`${parent}/${settings.host}`, 'host');
   return {
     folder,
+    folderPath,
     host,
     pool: await find(`${parent}/Resources`, 'resource pool'),
     datastore: await find(`${dc}/datastore/${settings.datastore}`, 'datastore'),

@@ -11,7 +11,7 @@ import { tempDir } from '@peerpods/test-support';
 import { startVcsim, type Vcsim } from '@peerpods/vcsim';
 import { VSPHERE_OPTIONS } from '../src/options';
 import { vsphereSettings } from '../src/settings';
-import { moRef, textOf } from '../src/soap-xml';
+import { textOf } from '../src/soap-xml';
 import { Vcenter } from '../src/vcenter';
 import { VsphereProvider } from '../src/vsphere-provider';
 
@@ -25,27 +25,24 @@ before(async () => {
   caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, vcsim.caPem!);
   // vcsim has no template: make podvm-template from one of its VMs, as an operator would.
-  const admin = await Vcenter.connect({
+  const admin = await adminSession();
+  await admin.cloneAsTemplate('DC0/vm/DC0_H0_VM0', 'DC0/vm', 'DC0/host/DC0_H0/Resources', 'podvm-template');
+  await admin.logout();
+});
+after(async () => {
+  await vcsim?.stop();
+});
+
+/** A session of vcsim's user of its own, as an administrator would open beside the provider. */
+function adminSession(): Promise<Vcenter> {
+  return Vcenter.connect({
     url: new URL(vcsim.url),
     username: vcsim.username,
     password: vcsim.password,
     trust: { ca: vcsim.caPem! },
     log: () => {},
   });
-  const source = await admin.findByInventoryPath('DC0/vm/DC0_H0_VM0');
-  const folder = await admin.findByInventoryPath('DC0/vm');
-  const pool = await admin.findByInventoryPath('DC0/host/DC0_H0/Resources');
-  assert.ok(source && folder && pool);
-  await admin.runTask(
-    'CloneVM_Task',
-    source,
-    `${moRef('folder', folder)}<name>podvm-template</name><spec><location>${moRef('pool', pool)}</location><template>true</template><powerOn>false</powerOn></spec>`,
-  );
-  await admin.logout();
-});
-after(async () => {
-  await vcsim?.stop();
-});
+}
 
 function settings(env: NodeJS.ProcessEnv = {}, flags: Record<string, string> = {}) {
   const { values } = resolveOptions(
@@ -88,13 +85,7 @@ function request(): CreateInstanceRequest {
 }
 
 async function vmProperties(name: string, paths: string[]) {
-  const admin = await Vcenter.connect({
-    url: new URL(vcsim.url),
-    username: vcsim.username,
-    password: vcsim.password,
-    trust: { ca: vcsim.caPem! },
-    log: () => {},
-  });
+  const admin = await adminSession();
   try {
     const vms = await admin.virtualMachines(['name', ...paths]);
     return vms.find((vm) => textOf(vm.properties.name) === name)?.properties;
@@ -211,13 +202,7 @@ async function certificateOf(url: string): Promise<string> {
 }
 
 async function terminateOtherSessions(): Promise<void> {
-  const admin = await Vcenter.connect({
-    url: new URL(vcsim.url),
-    username: vcsim.username,
-    password: vcsim.password,
-    trust: { ca: vcsim.caPem! },
-    log: () => {},
-  });
+  const admin = await adminSession();
   try {
     await admin.terminateOtherSessions();
   } finally {

@@ -117,9 +117,9 @@ export class FakeIbmVpc {
     return `http://${address}:${port}`;
   }
 
-  /** The ibmcloud provider's flags for this fake: endpoints, the catalog's network and images. */
-  providerArgs(): string[] {
-    return ibmProviderArgs(this.url, this.catalog);
+  /** The ibmcloud provider's flags for this fake, by name: endpoints, the catalog's network and images. */
+  providerFlags(): Record<string, string> {
+    return ibmProviderFlags(this.url, this.catalog);
   }
 
   inventory(): IbmInventory {
@@ -401,26 +401,25 @@ function vpcError(response: ServerResponse, status: number, code: string, messag
   });
 }
 
-/** The ibmcloud provider's flags for a fake at `url`: its endpoints, the catalog's zone, network, profile and images. */
+/** The ibmcloud provider's flags for a fake at `url`, by name: its endpoints, the catalog's zone, network, profile and images. */
+export function ibmProviderFlags(
+  url: string,
+  catalog: IbmCatalog = DEFAULT_IBM_CATALOG,
+): Record<string, string> {
+  return {
+    'iam-service-url': `${url}/identity/token`,
+    'vpc-service-url': `${url}/v1`,
+    'ibmcloud-tagging-endpoint': url,
+    'ibmcloud-containers-endpoint': url,
+    'zone-name': catalog.subnets[0]!.zone,
+    'primary-subnet-id': catalog.subnets[0]!.id,
+    'cluster-id': catalog.clusterId,
+    'profile-name': catalog.profiles[0]!.name,
+    'image-id': catalog.images.map((image) => image.id).join(','),
+  };
+}
+
+/** The same as a command line. */
 export function ibmProviderArgs(url: string, catalog: IbmCatalog = DEFAULT_IBM_CATALOG): string[] {
-  return [
-    '-iam-service-url',
-    `${url}/identity/token`,
-    '-vpc-service-url',
-    `${url}/v1`,
-    '-ibmcloud-tagging-endpoint',
-    url,
-    '-ibmcloud-containers-endpoint',
-    url,
-    '-zone-name',
-    catalog.subnets[0]!.zone,
-    '-primary-subnet-id',
-    catalog.subnets[0]!.id,
-    '-cluster-id',
-    catalog.clusterId,
-    '-profile-name',
-    catalog.profiles[0]!.name,
-    '-image-id',
-    catalog.images.map((image) => image.id).join(','),
-  ];
+  return Object.entries(ibmProviderFlags(url, catalog)).flatMap(([flag, value]) => [`-${flag}`, value]);
 }

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ControlSocket } from '@peerpods/fake-cloud-kit';
 import { parseIpv4Subnet } from '@peerpods/netops';
 import { LOCAL_PROVIDER_LABELS, PodVmHost } from '@peerpods/pod-vm-host';
-import { child, list, moRef, textOf, Vcenter, type XmlValue, xmlText } from '@peerpods/provider-vsphere/vim';
+import { optionValues, textOf, Vcenter, xmlText } from '@peerpods/provider-vsphere/vim';
 
 const { values } = parseArgs({
   options: {
@@ -34,16 +34,7 @@ const vcenter = await Vcenter.connect({
 
 const template = 'podvm-template';
 if (!(await vcenter.findByInventoryPath(`DC0/vm/${template}`))) {
-  const [source, folder, pool] = await Promise.all(
-    ['DC0/vm/DC0_H0_VM0', 'DC0/vm', 'DC0/host/DC0_H0/Resources'].map((path) =>
-      vcenter.findByInventoryPath(path),
-    ),
-  );
-  await vcenter.runTask(
-    'CloneVM_Task',
-    source!,
-    `${moRef('folder', folder!)}<name>${template}</name><spec><location>${moRef('pool', pool!)}</location><template>true</template><powerOn>false</powerOn></spec>`,
-  );
+  await vcenter.cloneAsTemplate('DC0/vm/DC0_H0_VM0', 'DC0/vm', 'DC0/host/DC0_H0/Resources', template);
 }
 
 const host = await PodVmHost.start({
@@ -58,13 +49,6 @@ const host = await PodVmHost.start({
   log,
   labels: LOCAL_PROVIDER_LABELS,
 });
-
-function extraConfig(value: XmlValue | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const option of list(child(value, 'OptionValue')))
-    out[textOf(child(option, 'key'))] = textOf(child(option, 'value'));
-  return out;
-}
 
 /**
  * A vSphere guest as process-user-data sees it: DMI says VMware, and vmware-rpctool answers the
@@ -115,7 +99,7 @@ async function sync(): Promise<void> {
     if (power !== 'poweredOn') continue;
     seen.add(name);
     if (booted.has(name)) continue;
-    const config = extraConfig(properties['config.extraConfig']);
+    const config = optionValues(properties['config.extraConfig']);
     const { record } = host.launch(name, { hardware: vmwareGuest(config), signal: stop.signal });
     booted.set(name, record.name);
     log(`clone ${name} powered on: pod VM at ${record.ip}`);

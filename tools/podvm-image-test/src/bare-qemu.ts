@@ -67,7 +67,12 @@ export class BareQemu {
     if (options.network === 'routed') {
       netns = `ppqemu-${process.pid}-${++counter}`;
       execFileSync('ip', ['netns', 'add', netns]);
-      execFileSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+      try {
+        execFileSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+      } catch (error) {
+        removeNetns(netns);
+        throw error;
+      }
       // `ip netns exec` execs QEMU itself, so killing the child kills QEMU.
       command = ['ip', 'netns', 'exec', netns, ...command];
     }
