@@ -202,3 +202,74 @@ export function removeNotrackRules(ipt: Iptables, vni: number, options: NetopsOp
     await ipt.editTable('raw', (listing) => notrackRemoveLines(listing, vni), options);
   });
 }
+
+/** The VNIs that have a NOTRACK rule in our chains (by the rules' comments). */
+export function notrackVnis(listing: TableListing): Set<number> {
+  const chains = new Set<string>(NOTRACK_CHAINS.map(({ chain }) => chain));
+  const vnis = new Set<number>();
+  for (const r of listing.rules) {
+    if (!chains.has(r[1] ?? '')) continue;
+    for (const word of r) {
+      const match = /^peerpod \[vni:(\d+)\]$/.exec(word);
+      if (match) vnis.add(Number(match[1]));
+    }
+  }
+  return vnis;
+}
+
+/** Whether both NOTRACK rules of the tunnel (and the jumps to their chains) are in place. */
+export function hasNotrackRules(listing: TableListing, tunnel: Tunnel): boolean {
+  return NOTRACK_CHAINS.every(
+    ({ from, chain, direction }) =>
+      listing.rules.some((r) => sameWords(r, ['-A', from, '-j', chain])) &&
+      listing.rules.some((r) =>
+        sameWords(r, ['-A', chain, ...rule(direction, tunnel.remote, tunnel.vni, tunnel.port)]),
+      ),
+  );
+}
+
+/**
+ * After a restart: deletes the NOTRACK rules of every VNI not in `keep` (a crashed run's tunnels),
+ * and the chains and jumps if nothing is left. One table read, one restore at most. Resolves the
+ * VNIs whose rules went.
+ */
+export function reclaimNotrackRules(
+  ipt: Iptables,
+  keep: ReadonlySet<number>,
+  options: NetopsOptions,
+): Promise<number[]> {
+  return serialised(async () => {
+    const tunnels = placedIn(options);
+    let removed: number[] = [];
+    await ipt.editTable(
+      'raw',
+      (listing) => {
+        removed = [...notrackVnis(listing)].filter((vni) => !keep.has(vni)).sort((a, b) => a - b);
+        if (removed.length === 0) return [];
+        // Each VNI's removal as if it were alone, on the listing left by the ones before.
+        let current = listing;
+        const lines: string[] = [];
+        for (const vni of removed) {
+          const step = notrackRemoveLines(current, vni);
+          lines.push(...step);
+          current = applyDeletes(current, step);
+        }
+        return lines;
+      },
+      options,
+    );
+    for (const vni of removed) tunnels.delete(vni);
+    return removed;
+  });
+}
+
+/** The listing once `-D`/`-X` restore lines have applied (for composing several removals). */
+function applyDeletes(listing: TableListing, lines: readonly string[]): TableListing {
+  const deleted = new Set(lines.filter((l) => l.startsWith('-D ')).map((l) => l.slice(3)));
+  const dropped = new Set(lines.filter((l) => l.startsWith('-X ')).map((l) => l.slice(3)));
+  return {
+    ...listing,
+    chains: listing.chains.filter((c) => !dropped.has(c)),
+    rules: listing.rules.filter((r) => !deleted.has(restoreLine(r.slice(1)).trim())),
+  };
+}

@@ -19,6 +19,12 @@ export class VniAllocator {
     }
   }
 
+  /** Holds `index` (a tunnel taken over after a restart); holding it twice is fine. */
+  reserve(index: number): void {
+    if (!Number.isInteger(index) || index < 0) throw new RangeError(`invalid tunnel index ${index}`);
+    this.held.add(index);
+  }
+
   release(index: number): void {
     this.held.delete(index);
   }

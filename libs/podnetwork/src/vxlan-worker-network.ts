@@ -22,7 +22,7 @@ import {
   tcBatch,
 } from '@peerpods/netops';
 import { step } from './errors';
-import { addNotrackRules, removeNotrackRules } from './notrack';
+import { addNotrackRules, hasNotrackRules, reclaimNotrackRules, removeNotrackRules } from './notrack';
 import { primaryInterfaceOf } from './primary-interface';
 import { VniAllocator } from './vni-allocator';
 import type { TunnelSettings, WorkerNetwork } from './worker-network';
@@ -240,7 +240,14 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     // rules. Both run to their end; the first failure in that order is thrown, and the index is kept
     // until a teardown succeeds.
     const podSide = async () => {
-      if (await netnsExists(netnsPath)) await removePodSide(tunnel);
+      if (!(await netnsExists(netnsPath))) return;
+      try {
+        await removePodSide(tunnel);
+      } catch (error) {
+        // The namespace went while we worked in it (the shim or kubelet deleted it): its links and
+        // filters went with it, which is what this step was for.
+        if (await netnsExists(netnsPath)) throw error;
+      }
     };
     const rules = async () => {
       const ipt = await step(what, 'find iptables', () => this.iptables());
@@ -250,6 +257,56 @@ export class VxlanWorkerNetwork implements WorkerNetwork {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     this.allocator.release(podNetwork.index);
+  }
+
+  /**
+   * Takes over a tunnel a previous run of the daemon built (restart survival): reserves its index,
+   * then checks that vxlan1 (with the VNI and remote), the pod interface's redirect to it and the
+   * NOTRACK rules are all there. Anything missing is repaired by removing what is left and building
+   * the tunnel again. Resolves what it found. The index stays reserved whatever happens, until a
+   * teardown releases it.
+   */
+  async adopt(request: {
+    sandboxId: string;
+    netnsPath: string;
+    instanceIps: readonly string[];
+    podNetwork: PodNetwork;
+  }): Promise<'intact' | 'repaired'> {
+    const { podNetwork, netnsPath } = request;
+    this.allocator.reserve(podNetwork.index);
+    const vni = podNetwork.vxlanId ?? this.settings.vxlanMinId + podNetwork.index;
+    const port = podNetwork.vxlanPort ?? this.settings.vxlanPort;
+    const remote = podNetwork.dedicated ? request.instanceIps[1] : request.instanceIps[0];
+    const what = `worker adoption of vni ${vni} for sandbox ${request.sandboxId}`;
+    await step(what, 'check', () => assertNetnsExists(netnsPath));
+    const pod = this.podOptions(netnsPath);
+    const ipt = await step(what, 'find iptables', () => this.iptables());
+    const [link, filters, listing] = await Promise.all([
+      getLink(WORKER_TUNNEL_NAME, pod),
+      listFilters(podNetwork.interface, pod).catch(() => []),
+      ipt.listTable('raw', this.host),
+    ]);
+    const intact =
+      remote !== undefined &&
+      link?.vxlan?.id === vni &&
+      link.vxlan.remote === remote &&
+      filters.some((f) => f.actions.some((a) => a.toDev === WORKER_TUNNEL_NAME)) &&
+      hasNotrackRules(listing, { remote, vni, port });
+    if (intact) return 'intact';
+    const tunnel: WorkerTunnel = { what, vni, iface: podNetwork.interface, pod };
+    await removePodSide(tunnel);
+    await step(what, 'remove iptables NOTRACK rules', () => removeNotrackRules(ipt, vni, this.host));
+    await this.setup(request);
+    return 'repaired';
+  }
+
+  /**
+   * After a restart, once every surviving tunnel is adopted: removes the NOTRACK rules of the VNIs
+   * outside `keep` (those of sandboxes that did not survive). Resolves the VNIs removed.
+   */
+  async reclaim(keep: ReadonlySet<number>): Promise<number[]> {
+    const ipt = await this.iptables();
+    return reclaimNotrackRules(ipt, keep, this.host);
   }
 
   /**

@@ -22,6 +22,15 @@ export interface WorkerNetwork {
     podNetwork: PodNetwork;
   }): Promise<void>;
   teardown(request: { sandboxId: string; netnsPath: string; podNetwork: PodNetwork }): Promise<void>;
+  /** After a restart: takes a built tunnel over (its index reserved), repairing it if parts are missing. */
+  adopt(request: {
+    sandboxId: string;
+    netnsPath: string;
+    instanceIps: readonly string[];
+    podNetwork: PodNetwork;
+  }): Promise<'intact' | 'repaired'>;
+  /** After a restart: removes host-side tunnel state of every VNI outside `keep`; resolves those VNIs. */
+  reclaim(keep: ReadonlySet<number>): Promise<number[]>;
 }
 
 /**
@@ -66,5 +75,15 @@ export class StubWorkerNetwork implements WorkerNetwork {
 
   async teardown(request: { sandboxId: string }): Promise<void> {
     this.active.delete(request.sandboxId);
+  }
+
+  async adopt(request: { sandboxId: string; podNetwork: PodNetwork }): Promise<'intact'> {
+    this.nextIndex = Math.max(this.nextIndex, request.podNetwork.index + 1);
+    this.active.add(request.sandboxId);
+    return 'intact';
+  }
+
+  async reclaim(): Promise<number[]> {
+    return [];
   }
 }

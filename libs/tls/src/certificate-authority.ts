@@ -11,6 +11,18 @@ export interface CertificateAuthorityOptions {
   readonly commonName?: string;
   /** Days from now; default 730 (two years, as upstream). */
   readonly validityDays?: number;
+  /**
+   * Make the private key exportable ({@link CertificateAuthority.exportPem}), for a daemon that must
+   * keep trusting its running pod VMs across a restart. Default false: the key never leaves memory.
+   */
+  readonly exportable?: boolean;
+}
+
+/** A CA as {@link CertificateAuthority.exportPem} gives it and {@link CertificateAuthority.load} takes it. */
+export interface CertificateAuthorityPem {
+  readonly certPem: string;
+  /** PKCS#8. */
+  readonly keyPem: string;
 }
 
 export interface IssueOptions {
@@ -25,8 +37,8 @@ const dnsNamePattern =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 /**
- * The per-process CA of cloud-api-adaptor: created in memory at startup, never written anywhere.
- * Its private key is non-extractable. Each pod VM gets a server certificate from it whose only
+ * The CA of cloud-api-adaptor: created in memory at startup, its private key non-extractable unless
+ * it is created `exportable` (a daemon that keeps its pod VMs across restarts saves it, 0600). Each pod VM gets a server certificate from it whose only
  * subject alternative name is the VM's instance name, which is also the name the proxy dials with.
  */
 export class CertificateAuthority {
@@ -37,13 +49,16 @@ export class CertificateAuthority {
   readonly #signingKey: webcrypto.CryptoKey;
   readonly #keyId: string;
   readonly #validityDays: number;
+  readonly #exportableKey: webcrypto.CryptoKey | undefined;
 
   private constructor(
     cert: X509Certificate,
     signingKey: webcrypto.CryptoKey,
     keyId: string,
     validityDays: number,
+    exportableKey: webcrypto.CryptoKey | undefined,
   ) {
+    this.#exportableKey = exportableKey;
     this.#cert = cert;
     this.#signingKey = signingKey;
     this.#keyId = keyId;
@@ -57,7 +72,7 @@ export class CertificateAuthority {
     const commonName = options.commonName ?? 'cloud-api-adaptor-ca';
     if (commonName === '') throw new RangeError('commonName must not be empty');
     const x509 = await loadX509();
-    const keys = await generateKeyPair(false);
+    const keys = await generateKeyPair(options.exportable === true);
     const { notBefore, notAfter } = validityWindow(validityDays);
     const subjectKeyId = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, nodeCrypto);
     const cert = await x509.X509CertificateGenerator.createSelfSigned(
@@ -80,7 +95,52 @@ export class CertificateAuthority {
       },
       nodeCrypto,
     );
-    return new CertificateAuthority(cert, keys.privateKey, subjectKeyId.keyId, validityDays);
+    return new CertificateAuthority(
+      cert,
+      keys.privateKey,
+      subjectKeyId.keyId,
+      validityDays,
+      options.exportable ? keys.privateKey : undefined,
+    );
+  }
+
+  /**
+   * A CA saved by {@link exportPem}. The key is imported non-extractable; the certificate must be a
+   * CA certificate, still valid, whose public key belongs to the key (else a RangeError says which).
+   */
+  static async load(
+    pem: CertificateAuthorityPem,
+    options: { validityDays?: number } = {},
+  ): Promise<CertificateAuthority> {
+    const x509 = await loadX509();
+    const cert = new x509.X509Certificate(pem.certPem);
+    const constraints = cert.getExtension(x509.BasicConstraintsExtension);
+    if (!constraints?.ca) throw new RangeError('the saved CA certificate is not a CA certificate');
+    if (cert.notAfter.getTime() <= Date.now())
+      throw new RangeError(`the saved CA certificate expired on ${cert.notAfter.toISOString()}`);
+    const der = x509.PemConverter.decodeFirst(pem.keyPem);
+    const signingKey = await nodeCrypto.subtle.importKey('pkcs8', der, ecdsaP256, false, ['sign']);
+    // A signature the certificate's public key verifies is the proof that key and certificate belong together.
+    const probe = new Uint8Array([1, 2, 3]);
+    const signature = await nodeCrypto.subtle.sign(ecdsaP256, signingKey, probe);
+    const publicKey = await cert.publicKey.export(ecdsaP256, ['verify'], nodeCrypto);
+    if (!(await nodeCrypto.subtle.verify(ecdsaP256, publicKey, signature, probe)))
+      throw new RangeError('the saved CA key does not belong to the saved CA certificate');
+    const keyId = cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+    if (keyId === undefined) throw new RangeError('the saved CA certificate has no subject key identifier');
+    return new CertificateAuthority(
+      cert,
+      signingKey,
+      keyId,
+      options.validityDays ?? defaultValidityDays,
+      undefined,
+    );
+  }
+
+  /** The certificate and PKCS#8 key, for a CA created `exportable`; throws otherwise. */
+  async exportPem(): Promise<CertificateAuthorityPem> {
+    if (this.#exportableKey === undefined) throw new Error('this CA was not created exportable');
+    return { certPem: this.certPem, keyPem: await privateKeyToPem(this.#exportableKey) };
   }
 
   /** A server certificate for one pod VM: SAN DNS=`dnsName`, serverAuth, a fresh P-256 key. */

@@ -1,6 +1,7 @@
 export {
   CertificateAuthority,
   type CertificateAuthorityOptions,
+  type CertificateAuthorityPem,
   type IssueOptions,
 } from './certificate-authority';
 export { tls12CipherSuites, tls13CipherSuites } from './cipher-suites';

@@ -137,3 +137,38 @@ describe('selfSignedClientCertificate', () => {
     assert.equal(new X509Certificate(client.certPem).checkIssued(new X509Certificate(ca.certPem)), false);
   });
 });
+
+describe('CertificateAuthority saved and loaded (restart survival)', () => {
+  test('a loaded CA issues certificates that chain to the same CA certificate', async () => {
+    const original = await CertificateAuthority.create({ exportable: true });
+    const saved = await original.exportPem();
+    assert.match(saved.keyPem, /^-----BEGIN PRIVATE KEY-----\n/);
+    const loaded = await CertificateAuthority.load(saved);
+    assert.equal(loaded.certPem, original.certPem);
+    const issued = new X509Certificate((await loaded.issueServerCertificate('podvm-a-12345678')).certPem);
+    const caCert = new X509Certificate(original.certPem);
+    assert.ok(issued.checkIssued(caCert));
+    assert.ok(issued.verify(caCert.publicKey), 'signed by the saved key');
+    // The loaded key is not extractable again.
+    await assert.rejects(loaded.exportPem(), /not created exportable/);
+  });
+
+  test('a CA not created exportable cannot be saved', async () => {
+    const ca = await CertificateAuthority.create();
+    await assert.rejects(ca.exportPem(), /not created exportable/);
+  });
+
+  test('a key that is not the certificate’s, or a leaf certificate, is refused with the reason', async () => {
+    const a = await (await CertificateAuthority.create({ exportable: true })).exportPem();
+    const b = await (await CertificateAuthority.create({ exportable: true })).exportPem();
+    await assert.rejects(
+      CertificateAuthority.load({ certPem: a.certPem, keyPem: b.keyPem }),
+      /does not belong to the saved CA certificate/,
+    );
+    const { server } = await testPki();
+    await assert.rejects(
+      CertificateAuthority.load({ certPem: server.certPem, keyPem: server.keyPem }),
+      /not a CA certificate/,
+    );
+  });
+});
