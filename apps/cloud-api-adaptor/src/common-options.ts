@@ -145,6 +145,35 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
       "tags every pod VM with this cluster id (besides its sandbox id and this node, NODE_NAME else the host name), so that this node only ever lists and sweeps its own cluster's VMs in a shared cloud account",
   },
   {
+    flag: 'keep-pods-on-exit',
+    env: 'KEEP_PODS_ON_EXIT',
+    type: 'bool',
+    default: false,
+    description:
+      'on SIGTERM, leave running pods (VM, tunnel, record) for the next start to adopt instead of deleting them: a DaemonSet update then restarts no pod',
+  },
+  {
+    flag: 'orphan-sweep-interval',
+    env: 'ORPHAN_SWEEP_INTERVAL',
+    type: 'duration',
+    default: 10 * 60_000,
+    description: "how often to delete this node's pod VMs that no sandbox holds (at start too; 0: never)",
+  },
+  {
+    flag: 'orphan-sweep-grace',
+    env: 'ORPHAN_SWEEP_GRACE',
+    type: 'duration',
+    default: 15 * 60_000,
+    description: 'an unheld pod VM younger than this is left alone (a start may still be under way)',
+  },
+  {
+    flag: 'orphan-sweep-dry-run',
+    env: 'ORPHAN_SWEEP_DRY_RUN',
+    type: 'bool',
+    default: false,
+    description: 'log the orphan pod VMs the sweep would delete, and delete none',
+  },
+  {
     flag: 'disable-tls',
     type: 'bool',
     default: false,

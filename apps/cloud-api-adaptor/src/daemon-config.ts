@@ -22,6 +22,11 @@ export interface DaemonConfig {
   peerpodsLimitPerNode: number;
   enableScratchSpace: boolean;
   disableTls: boolean;
+  keepPodsOnExit: boolean;
+  /** 0: no periodic sweep (and none at start). */
+  orphanSweepIntervalMs: number;
+  orphanSweepGraceMs: number;
+  orphanSweepDryRun: boolean;
   /** Whose pod VMs these are (ownership tags). */
   owner: Owner;
   logFormat: LogFormat;
@@ -33,6 +38,12 @@ function inRange(flag: string, value: number, min: number, max: number): number 
     throw new ConfigError(`invalid value "${value}" for -${flag}: must be an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+function nonNegative(flag: string, ms: number): number {
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new ConfigError(`invalid value for -${flag}: must not be negative`);
+  return ms;
 }
 
 // A tag value in every cloud, and a filter value in their list calls.
@@ -85,6 +96,10 @@ export function daemonConfig(values: OptionValues): DaemonConfig {
     peerpodsLimitPerNode: num('peerpods-limit-per-node'),
     enableScratchSpace: bool('enable-scratch-space'),
     disableTls: bool('disable-tls'),
+    keepPodsOnExit: bool('keep-pods-on-exit'),
+    orphanSweepIntervalMs: nonNegative('orphan-sweep-interval', num('orphan-sweep-interval')),
+    orphanSweepGraceMs: nonNegative('orphan-sweep-grace', num('orphan-sweep-grace')),
+    orphanSweepDryRun: bool('orphan-sweep-dry-run'),
     owner: ownerFrom(values),
     logFormat,
     logLevel,

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { OptionSpec, OptionValues } from '@peerpods/config';
 import { describeOptions, optionRecord } from '@peerpods/config';
 import { validateGlobalInitdata } from '@peerpods/initdata';
@@ -11,11 +12,14 @@ import { TtrpcServer } from '@peerpods/ttrpc';
 import { COMMON_OPTIONS } from './common-options';
 import type { DaemonConfig } from './daemon-config';
 import { hypervisorMethods } from './hypervisor-service';
+import { OrphanSweeper } from './orphan-sweeper';
 import { podVmInfoMethods } from './podvminfo-service';
 import { type ProviderWithCatalog, SandboxManager } from './sandbox-manager';
+import { type Recovery, recoverSandboxes } from './sandbox-recovery';
 import { refuseIfServed } from './served-socket';
 import { removeStaleSandboxDirs } from './stale-sandboxes';
 import { createSandboxTls } from './tls-context';
+import { TLS_STATE_FILE } from './tls-state';
 
 export interface DaemonOptions {
   config: DaemonConfig;
@@ -31,6 +35,9 @@ export interface DaemonOptions {
 
 export interface RunningDaemon {
   readonly sandboxes: SandboxManager;
+  /** What the start did with the previous run's sandboxes. */
+  readonly recovery: Recovery;
+  readonly orphans: OrphanSweeper;
   /** Stops accepting, stops every sandbox (deleting its instance), tears the provider down. */
   stop(): Promise<void>;
 }
@@ -57,12 +64,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   });
   let sandboxes: SandboxManager;
   let server: TtrpcServer;
+  let recovery: Recovery;
   try {
     if (config.cloudConfigVerify) {
       // Upstream's verifier failure leaves the daemon silently not serving; here it stops the start.
       await provider.verifyConfig();
     }
-    const network =
+    const network: WorkerNetwork =
       options.network ??
       new VxlanWorkerNetwork({
         vxlanPort: config.vxlanPort,
@@ -85,8 +93,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     // Again, now that the socket is about to be taken: another daemon may have started meanwhile
     // (the provider's start can take seconds), and its sandbox directories must not go.
     await refuseIfServed(config.socketPath);
-    // A daemon that crashed left its sandboxes' directories (agent sockets, apf.json with TLS keys);
-    // no shim can use them now, since the sandboxes died with it.
+    // The sandboxes a previous run recorded: running ones are taken over, the rest cleaned up.
+    recovery = await recoverSandboxes({
+      podsDir: config.podsDir,
+      vxlanMinId: config.vxlanMinId,
+      provider,
+      network,
+      sandboxes,
+      log: adaptor.child('cloud'),
+    });
+    // Directories without a record (an older version's, or a crash before the first record): their
+    // agent sockets and apf.json with TLS keys are no use to anyone.
     for (const stale of removeStaleSandboxDirs(config.podsDir)) {
       adaptor.info(`removed the directory of sandbox ${stale}, left by an earlier run`);
     }
@@ -102,6 +119,23 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     throw error;
   }
   adaptor.info(`server started, listening on ${config.socketPath}`);
+  if (recovery.adopting.length > 0) {
+    const began = performance.now();
+    void recovery.settled.then(({ adopted, dropped }) =>
+      adaptor.info(
+        `restart: ${adopted.length} sandbox(es) adopted, ${dropped.length + recovery.cleaned.length + recovery.unreadable.length} dropped, in ${(performance.now() - began).toFixed(0)} ms`,
+      ),
+    );
+  }
+  const orphans = new OrphanSweeper({
+    provider,
+    holds: (instance) => sandboxes.holds(instance),
+    intervalMs: config.orphanSweepIntervalMs,
+    graceMs: config.orphanSweepGraceMs,
+    dryRun: config.orphanSweepDryRun,
+    log: adaptor.child('sweep'),
+  });
+  orphans.start();
   const warn = (message: string) => adaptor.warn(message);
   // Ready once shims can connect, as a Type=notify unit expects; sent from this process.
   await notifyServiceManager('READY=1', warn);
@@ -109,15 +143,26 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let stopping: Promise<void> | undefined;
   return {
     sandboxes,
+    recovery,
+    orphans,
     stop: () => {
       stopping ??= (async () => {
-        adaptor.info(`stopping: ${sandboxes.size} sandbox(es) to clean up`);
+        const keep = config.keepPodsOnExit;
+        adaptor.info(
+          keep
+            ? `stopping: running sandboxes are kept for the next start (-keep-pods-on-exit), the others cleaned up`
+            : `stopping: ${sandboxes.size} sandbox(es) to clean up`,
+        );
         await notifyServiceManager('STOPPING=1', warn);
         const closing = server.shutdown(5000);
-        await sandboxes.stopAll();
+        await orphans.stop();
+        const kept = await sandboxes.stopAll({ keepRunning: keep });
+        if (keep) adaptor.info(`kept ${kept} running sandbox(es) for the next start`);
+        // No pod VM left trusts the saved CA: a clean stop leaves no key behind.
+        if (kept === 0) rmSync(join(config.podsDir, TLS_STATE_FILE), { force: true });
         await closing;
         await provider
-          .teardown()
+          .teardown({ keepInstances: keep })
           .catch((error: unknown) => adaptor.warn(`provider teardown: ${String(error)}`));
         adaptor.info('stopped');
       })();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { serializeApfConfig } from '@peerpods/apf-config';
 import { encodeInitdataAnnotation } from '@peerpods/initdata';
 import type { Logger } from '@peerpods/log';
+import { netnsExists } from '@peerpods/netops';
 import type { WorkerNetwork } from '@peerpods/podnetwork';
 import {
   cloudConfig,
@@ -20,6 +21,7 @@ import { AgentProxy } from './agent-proxy';
 import type { DaemonConfig } from './daemon-config';
 import type { Sandbox } from './sandbox';
 import { SANDBOX_ID } from './sandbox-id';
+import { type SandboxRecord, writeSandboxRecord } from './sandbox-record';
 import type { SandboxTls } from './tls-context';
 
 /** A provider may publish its instance types so CreateVM can choose and check one before any cloud call. */
@@ -116,6 +118,7 @@ export class SandboxManager {
       writeFileSync(join(dir, 'apf.json'), apfJson, { mode: 0o600 });
       sandbox.userData = cloudConfig(this.userDataFiles(apfJson, parsed.initdata));
       sandbox.state = 'created';
+      this.record(sandbox, 'created');
     } catch (error) {
       if (this.sandboxes.get(id) === sandbox) this.sandboxes.delete(id);
       rmSync(dir, { recursive: true, force: true });
@@ -181,9 +184,133 @@ export class SandboxManager {
     this.cloudLog.info(`stopped sandbox ${id}`);
   }
 
-  /** StopVM for every sandbox, at daemon shutdown. */
-  async stopAll(): Promise<void> {
-    await Promise.all(this.ids().map((id) => this.stopVM(id).catch(() => {})));
+  /**
+   * StopVM for every sandbox, at daemon shutdown. With `keepRunning`, running sandboxes are left as
+   * they are (instance, tunnel and record) for the next run to adopt; only their agent sockets stop
+   * being served. Resolves how many were kept.
+   */
+  async stopAll(options: { keepRunning?: boolean } = {}): Promise<number> {
+    const kept: Sandbox[] = [];
+    await Promise.all(
+      [...this.sandboxes.values()].map(async (sandbox) => {
+        if (options.keepRunning && sandbox.state === 'running' && !sandbox.stopping) {
+          kept.push(sandbox);
+          await sandbox.proxy?.stop().catch(() => {});
+          return;
+        }
+        await this.stopVM(sandbox.id).catch(() => {});
+      }),
+    );
+    return kept.length;
+  }
+
+  /**
+   * Takes over a running sandbox a previous run of the daemon recorded (restart survival): the
+   * tunnel is checked and repaired, the agent socket is served again, the proxy reconnects to the
+   * same forwarder. Until that is done the sandbox is `starting`, and a StopVM cancels it and cleans
+   * up as for any start. If it cannot be taken over, everything it had is removed (the instance
+   * too) and the error says why. The sandbox and its VNI are reserved before this returns its promise.
+   */
+  adopt(record: SandboxRecord): Promise<'intact' | 'repaired'> {
+    if (this.sandboxes.has(record.id))
+      return Promise.reject(new Error(`sandbox ${record.id} already exists`));
+    const sandbox: Sandbox = {
+      id: record.id,
+      podName: record.podName,
+      podNamespace: record.podNamespace,
+      netnsPath: record.netnsPath,
+      instanceName: record.instanceName,
+      dir: join(this.deps.config.podsDir, record.id),
+      agentSocketPath: join(this.deps.config.podsDir, record.id, 'agent.ttrpc'),
+      state: 'starting',
+      podNetwork: record.podNetwork,
+      instance: record.instance,
+      tunnelUp: record.tunnelUp,
+    };
+    this.sandboxes.set(record.id, sandbox);
+    const controller = new AbortController();
+    const attempt = (async () => {
+      try {
+        // network.adopt reserves the VNI before its first await: a CreateVM meanwhile gets another.
+        const tunnel = this.deps.network.adopt({
+          sandboxId: sandbox.id,
+          netnsPath: sandbox.netnsPath,
+          instanceIps: sandbox.instance!.ips,
+          podNetwork: sandbox.podNetwork!,
+        });
+        if (!(await netnsExists(sandbox.netnsPath))) {
+          await tunnel.catch(noop);
+          throw new Error(`its pod network namespace ${sandbox.netnsPath} is gone`);
+        }
+        const found = await tunnel;
+        sandbox.tunnelUp = true;
+        controller.signal.throwIfAborted();
+        // The socket file of the run before: nothing listens on it any more.
+        rmSync(sandbox.agentSocketPath, { force: true });
+        const proxy = this.createProxy(sandbox, sandbox.instance!.ips[0]!);
+        sandbox.proxy = proxy;
+        await proxy.start(controller.signal);
+        return found;
+      } catch (error) {
+        await this.undoStart(sandbox);
+        await this.releaseNetwork(sandbox);
+        rmSync(sandbox.dir, { recursive: true, force: true });
+        if (this.sandboxes.get(sandbox.id) === sandbox && !sandbox.stopping)
+          this.sandboxes.delete(sandbox.id);
+        throw error;
+      }
+    })();
+    sandbox.starting = { controller, settled: attempt.then(noop, noop) };
+    return attempt.then(
+      (found) => {
+        if (sandbox.state === 'starting') sandbox.state = 'running';
+        sandbox.starting = undefined;
+        return found;
+      },
+      (error: unknown) => {
+        sandbox.starting = undefined;
+        throw error;
+      },
+    );
+  }
+
+  /** Whether a sandbox of this daemon holds the instance, or is the one the instance was made for. */
+  holds(instance: { id: string; sandboxId: string }): boolean {
+    if (instance.sandboxId !== '' && this.sandboxes.has(instance.sandboxId)) return true;
+    for (const sandbox of this.sandboxes.values()) if (sandbox.instance?.id === instance.id) return true;
+    return false;
+  }
+
+  /** VNIs of every sandbox that has a pod network (inspected and not released). */
+  heldVnis(): Set<number> {
+    const vnis = new Set<number>();
+    for (const sandbox of this.sandboxes.values()) {
+      const network = sandbox.podNetwork;
+      if (network) vnis.add(network.vxlanId ?? this.deps.config.vxlanMinId + network.index);
+    }
+    return vnis;
+  }
+
+  /** Writes the sandbox's record for a restart; a failure is logged, never fatal to the pod. */
+  private record(sandbox: Sandbox, state: SandboxRecord['state']): void {
+    if (!sandbox.podNetwork) return;
+    try {
+      writeSandboxRecord(sandbox.dir, {
+        id: sandbox.id,
+        podName: sandbox.podName,
+        podNamespace: sandbox.podNamespace,
+        netnsPath: sandbox.netnsPath,
+        instanceName: sandbox.instanceName,
+        state,
+        podNetwork: sandbox.podNetwork,
+        ...(sandbox.instance ? { instance: sandbox.instance } : {}),
+        tunnelUp: state === 'running' || sandbox.tunnelUp === true,
+      });
+    } catch (error) {
+      this.cloudLog.warn(
+        `writing the record of sandbox ${sandbox.id}: ${(error as Error).message}; a restart cannot adopt it`,
+      );
+    }
   }
 
   /** The instance id of a running pod's sandbox (podvminfo.GetInfo). */
@@ -214,7 +341,7 @@ export class SandboxManager {
   }
 
   private async start(sandbox: Sandbox, signal: AbortSignal): Promise<void> {
-    const { provider, network, config, tls } = this.deps;
+    const { provider, network } = this.deps;
     let instance: Instance;
     const began = performance.now();
     const phases: string[] = [];
@@ -246,10 +373,13 @@ export class SandboxManager {
           name: error.instance.name ?? sandbox.instanceName,
           ips: error.instance.ips ?? [],
         };
+        this.record(sandbox, 'starting');
       }
       throw new Error(`creating an instance : ${(error as Error).message}`, { cause: error });
     }
     sandbox.instance = instance;
+    // Before the tunnel: a restart after a crash from here on knows which instance to delete.
+    this.record(sandbox, 'starting');
     this.cloudLog.info(`created an instance ${instance.name} for sandbox ${sandbox.id}`);
     for (const wake of [...this.instanceWaiters]) wake();
     signal.throwIfAborted();
@@ -267,7 +397,19 @@ export class SandboxManager {
     sandbox.tunnelUp = true;
     signal.throwIfAborted();
 
-    const proxy = new AgentProxy({
+    const proxy = this.createProxy(sandbox, address);
+    sandbox.proxy = proxy;
+    await timed('proxy', () => proxy.start(signal));
+    this.record(sandbox, 'running');
+    this.cloudLog.info('agent proxy is ready');
+    this.cloudLog.info(
+      `started sandbox ${sandbox.id} in ${(performance.now() - began).toFixed(1)} ms (${phases.join(', ')})`,
+    );
+  }
+
+  private createProxy(sandbox: Sandbox, address: string): AgentProxy {
+    const { config, tls } = this.deps;
+    return new AgentProxy({
       socketPath: sandbox.agentSocketPath,
       target: tls
         ? { host: address, port: config.forwarderPort, tls: tls.clientOptions(sandbox.instanceName) }
@@ -275,12 +417,6 @@ export class SandboxManager {
       proxyTimeoutMs: config.proxyTimeoutMs,
       log: this.proxyLog,
     });
-    sandbox.proxy = proxy;
-    await timed('proxy', () => proxy.start(signal));
-    this.cloudLog.info('agent proxy is ready');
-    this.cloudLog.info(
-      `started sandbox ${sandbox.id} in ${(performance.now() - began).toFixed(1)} ms (${phases.join(', ')})`,
-    );
   }
 
   /** Removes what a start created, in reverse order; each step best effort and logged. */

@@ -2,8 +2,9 @@ import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SANDBOX_ID } from './sandbox-id';
 
-// What a sandbox's directory holds; one with anything else was not made by this daemon.
-const SANDBOX_FILES = new Set(['apf.json', 'agent.ttrpc']);
+// What a sandbox's directory holds besides its record (those are recovery's); one with anything
+// else was not made by this daemon.
+const SANDBOX_FILES = new Set(['apf.json', 'agent.ttrpc', 'sandbox.json.tmp']);
 
 /**
  * Removes `<pods-dir>/<sandbox id>` directories, at start-up, before any sandbox exists: only real

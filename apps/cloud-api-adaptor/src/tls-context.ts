@@ -1,13 +1,8 @@
 import type tls from 'node:tls';
 import type { Logger } from '@peerpods/log';
-import {
-  CertificateAuthority,
-  clientTlsOptions,
-  createSelfSignedClientCertificate,
-  loadCustomTlsFiles,
-  parseTlsProfile,
-} from '@peerpods/tls';
+import { clientTlsOptions, loadCustomTlsFiles, parseTlsProfile } from '@peerpods/tls';
 import type { DaemonConfig } from './daemon-config';
+import { loadOrCreateTlsState } from './tls-state';
 
 /** The apf.json fields that carry TLS material and settings to the forwarder. */
 export interface ApfTlsFields {
@@ -30,8 +25,8 @@ export interface SandboxTls {
 const CUSTOM_CA_SERVER_NAME = 'podvm-server';
 
 /**
- * Mutual TLS between the daemon and each forwarder, as upstream sets it up: by default an in-memory
- * ECDSA P-256 CA that issues each pod VM a server certificate named after the instance, plus a
+ * Mutual TLS between the daemon and each forwarder, as upstream sets it up: by default a built-in
+ * ECDSA P-256 CA (kept in the pods dir, 0600, so that a restarted daemon's pod VMs still trust it) that issues each pod VM a server certificate named after the instance, plus a
  * self-signed client certificate the forwarder trusts; or the custom CA and certificate files.
  * Returns undefined with -disable-tls. Invalid TLS options fail here, at start, naming the option.
  */
@@ -71,10 +66,7 @@ export async function createSandboxTls(config: DaemonConfig, log: Logger): Promi
     };
   }
 
-  const [ca, client] = await Promise.all([
-    CertificateAuthority.create(),
-    createSelfSignedClientCertificate('cloud-api-adaptor'),
-  ]);
+  const { ca, client } = await loadOrCreateTlsState(config.podsDir, log);
   return {
     apfFields: async (instanceName) => {
       const server = await ca.issueServerCertificate(instanceName);

@@ -9,6 +9,7 @@ import { HypervisorService, hypervisor } from '@peerpods/protocols';
 import { spawnTs, startNotifyListener, waitFor } from '@peerpods/test-support';
 import { createServiceClient, TtrpcClient } from '@peerpods/ttrpc';
 import { SIGNAL_ECHO_MS } from '../src/signal-gate';
+import { TLS_STATE_FILE } from '../src/tls-state';
 import { freePort, POD_ANNOTATIONS, sandboxId, tempDir } from './harness';
 
 const main = resolve(import.meta.dirname, 'fixtures/daemon-main.ts');
@@ -54,7 +55,7 @@ test('SIGTERM with 5 pods running: every instance deleted, sockets and directori
     );
     await hypervisorCall(socket, (c) => c.startVM({ id }, { timeoutMs: 30_000 }));
   }
-  assert.equal(readdirSync(podsDir).length, 5);
+  assert.deepEqual(readdirSync(podsDir).filter((e) => e !== TLS_STATE_FILE).length, 5);
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   const [code] = (await exited) as [number];
@@ -200,7 +201,10 @@ test("start-up removes a crashed run's sandbox directories (their TLS keys too) 
     output(),
     new RegExp(`\\[adaptor\\] removed the directory of sandbox ${stale}, left by an earlier run`),
   );
-  assert.deepEqual(readdirSync(podsDir).sort(), [linked, mixed, 'not a sandbox id', 'notes.txt'].sort());
+  assert.deepEqual(
+    readdirSync(podsDir).sort(),
+    [linked, mixed, 'not a sandbox id', 'notes.txt', TLS_STATE_FILE].sort(),
+  );
   assert.ok(existsSync(join(dir, 'elsewhere', 'apf.json')));
 
   // A second daemon on the same socket is refused, and the first keeps serving.

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { agent } from '@peerpods/protocols';
 import { goPeerBinary } from '@peerpods/ttrpc-go-peer';
+import { TLS_STATE_FILE } from '../src/tls-state';
 import { standInResponse } from './fixtures/forwarder-standin';
 import { sandboxId, startTestDaemon, tempDir } from './harness';
 
@@ -115,7 +116,7 @@ test('a Go shim drives a sandbox end to end; agent bytes cross unchanged both wa
   assert.equal(received.filter((r) => r.method === 'ReadStdout').length, 20);
   assert.equal(caa.state.instances.size, 0);
   assert.ok(!existsSync(join(caa.podsDir, id)), 'the pod directory is removed');
-  assert.deepEqual(readdirSync(caa.podsDir), []);
+  assert.deepEqual(readdirSync(caa.podsDir), [TLS_STATE_FILE], 'only the saved CA, while the daemon runs');
   assert.ok(
     caa.logs.some((line) =>
       /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[adaptor\/cloud\] create a sandbox a+1 for pod nginx in namespace default \(netns: \/var\/run\/netns\/cni-1234\)\n$/.test(

@@ -14,6 +14,10 @@ export interface InstanceRecord {
   readonly veth: string;
   /** The pod VM's `/`. */
   readonly root: string;
+  /** The sandbox it was made for, when the caller said (a restarted daemon matches it to its records). */
+  readonly sandboxId?: string;
+  /** ISO time of the launch (an orphan sweep's age). */
+  readonly createdAt?: string;
 }
 
 export const RECORD_FILE = 'instance.json';

@@ -9,10 +9,16 @@ import type { HostLabels } from './labels';
 import { redirectMetadata } from './metadata-redirect';
 import { hasPrivateMountNamespace } from './mount-namespace';
 import { type BootPlan, bootPodVm, type PodVmBinaries } from './pod-vm-boot';
-import { createPodVmNetns, NOTHING_MADE, type PodVmNetworkParts, removePodVmNetns } from './pod-vm-netns';
+import {
+  ALL_MADE,
+  createPodVmNetns,
+  NOTHING_MADE,
+  type PodVmNetworkParts,
+  removePodVmNetns,
+} from './pod-vm-netns';
 import { stopChildren, stopProcesses } from './processes';
 import { claimStateDir, releaseStateDir } from './state-dir-lock';
-import { sweepLeftovers } from './sweep';
+import { runningLeftovers, sweepLeftovers } from './sweep';
 
 export interface PodVmHostSettings {
   subnet: Ipv4Subnet;
@@ -26,9 +32,16 @@ export interface PodVmHostSettings {
    * which is where the worker side of each tunnel is built too). Tests pass a throwaway one.
    */
   netns?: string;
+  /**
+   * Take over the pod VMs a previous run left that still run (a restarted daemon keeps its pods),
+   * instead of removing them; those that no longer run are removed either way. Default false.
+   */
+  adoptLeftovers?: boolean;
 }
 
 export interface LaunchOptions extends BootPlan {
+  /** Recorded with the VM, so that a restarted daemon can tell which sandbox it belongs to. */
+  sandboxId?: string;
   /** Serve 169.254.169.254:80 inside the VM from this port on the bridge address (a fake cloud's IMDS). */
   metadataPort?: number;
   /** Make the VM's namespaces and network but start nothing in it: a VM that never boots. */
@@ -54,6 +67,8 @@ interface PodVm {
   building: Promise<void>;
   /** Set once deletion began: exits from then on are expected. */
   deleting?: Promise<void>;
+  /** Taken over from a previous run: its programs are not our children. */
+  adopted?: boolean;
 }
 
 // The forwarder tears its tunnel end down on SIGTERM; a VM being deleted gets this long to do so.
@@ -100,18 +115,36 @@ export class PodVmHost {
       );
     }
     await claimStateDir(settings.stateDir, settings.labels);
+    const host = new PodVmHost(settings);
     try {
-      for (const swept of await sweepLeftovers(settings.stateDir, settings.netns)) {
+      const keep = settings.adoptLeftovers ? await runningLeftovers(settings.stateDir) : [];
+      for (const swept of await sweepLeftovers(
+        settings.stateDir,
+        settings.netns,
+        new Set(keep.map((r) => r.name)),
+      )) {
         settings.log(
           `removed pod VM ${swept.name} left by an earlier run (${swept.processes} process(es), its namespaces and files)`,
         );
+      }
+      for (const record of keep) {
+        host.#usedHosts.add(record.hostIndex);
+        host.#podVms.set(record.name, {
+          record,
+          made: { ...ALL_MADE },
+          children: [],
+          stopBuild: new AbortController(),
+          building: Promise.resolve(),
+          adopted: true,
+        });
+        settings.log(`took over pod VM ${record.name} at ${record.ip}, left running by an earlier run`);
       }
       await ensureBridge(settings.bridge, settings.subnet, settings.labels, settings.netns);
     } catch (error) {
       await releaseStateDir(settings.stateDir);
       throw error;
     }
-    return new PodVmHost(settings);
+    return host;
   }
 
   /**
@@ -135,6 +168,8 @@ export class PodVmHost {
       ip: hostAddress(subnet, hostIndex),
       veth: `ppvm${hostIndex}`,
       root: join(stateDir, name),
+      ...(options.sandboxId ? { sandboxId: options.sandboxId } : {}),
+      createdAt: new Date().toISOString(),
     };
     const stopBuild = new AbortController();
     const podVm: PodVm = {
@@ -166,8 +201,17 @@ export class PodVmHost {
     return podVm.deleting;
   }
 
-  /** Destroys every pod VM still here, then the bridge, then gives up the state directory, whatever fails. */
-  async teardown(): Promise<void> {
+  /**
+   * Destroys every pod VM still here, then the bridge, then gives up the state directory, whatever
+   * fails. With `keepPodVms` (a daemon that leaves its pods to its successor) the VMs and the bridge
+   * they hang on stay, and only the state directory is given up.
+   */
+  async teardown(options: { keepPodVms?: boolean } = {}): Promise<void> {
+    if (options.keepPodVms) {
+      await Promise.all([...this.#podVms.values()].map((podVm) => podVm.building.catch(() => {})));
+      await releaseStateDir(this.settings.stateDir);
+      return;
+    }
     const results = await Promise.allSettled([...this.#podVms.keys()].map((name) => this.destroy(name)));
     const bridge = await removeBridge(this.settings.bridge, this.settings.netns).then(
       () => undefined,
@@ -214,6 +258,8 @@ export class PodVmHost {
     podVm.stopBuild.abort(new Error(`pod VM ${record.name} is being deleted`));
     await podVm.building.catch(() => {});
     await stopChildren(children, 'SIGTERM', STOP_GRACE_MS);
+    // A VM taken over from an earlier run: its programs get the same grace, found by namespace.
+    if (podVm.adopted) await stopProcesses(await netnsPids(record.name), 'SIGTERM', STOP_GRACE_MS);
     // Whatever else runs in the VM (containers the agent started) goes the way of a powered-off VM.
     const rest = [
       ...(made.vmNetns ? await netnsPids(record.name) : []),

@@ -27,15 +27,18 @@ export interface LocalProviderSettings {
  */
 export class LocalProvider implements Provider {
   readonly #host: PodVmHost;
-  readonly #created = new Map<string, { sandboxId: string; createdAt: Date }>();
 
   private constructor(host: PodVmHost) {
     this.#host = host;
   }
 
-  /** Claims the state directory, removes a crashed run's leftovers, then makes sure the bridge is there. */
+  /**
+   * Claims the state directory, takes over the pod VMs a previous run left running (a restarted
+   * daemon adopts its sandboxes; it deletes those it cannot), removes the rest of its leftovers,
+   * then makes sure the bridge is there.
+   */
   static async start(settings: LocalProviderSettings): Promise<LocalProvider> {
-    const host = await PodVmHost.start({ ...settings, labels: LOCAL_PROVIDER_LABELS });
+    const host = await PodVmHost.start({ ...settings, labels: LOCAL_PROVIDER_LABELS, adoptLeftovers: true });
     settings.log(
       `bridge ${settings.bridge} ${host.gateway}/${settings.subnet.prefixLength}, ` +
         `state in ${settings.stateDir}, agent ${settings.binaries.agent}`,
@@ -48,8 +51,8 @@ export class LocalProvider implements Provider {
     const { record, booted } = this.#host.launch(name, {
       userData: request.userData,
       signal: request.signal,
+      sandboxId: request.sandboxId,
     });
-    this.#created.set(name, { sandboxId: request.sandboxId, createdAt: new Date() });
     try {
       await booted;
     } catch (error) {
@@ -62,12 +65,11 @@ export class LocalProvider implements Provider {
 
   async deleteInstance(id: string): Promise<void> {
     await this.#host.destroy(id);
-    this.#created.delete(id);
   }
 
-  async teardown(): Promise<void> {
-    await this.#host.teardown();
-    this.#created.clear();
+  /** Removes every pod VM and the bridge; with `keepInstances`, leaves both for the next run. */
+  async teardown(options: { keepInstances?: boolean } = {}): Promise<void> {
+    await this.#host.teardown({ keepPodVms: options.keepInstances === true });
   }
 
   async verifyConfig(): Promise<void> {
@@ -76,16 +78,13 @@ export class LocalProvider implements Provider {
 
   /** This daemon's pod VMs: the local provider's state directory is the daemon's alone. */
   async listInstances(): Promise<OwnedInstance[]> {
-    return this.#host.list().map((record) => {
-      const created = this.#created.get(record.name);
-      return {
-        id: record.name,
-        name: record.name,
-        sandboxId: created?.sandboxId ?? '',
-        createdAt: created?.createdAt ?? new Date(0),
-        tags: {},
-      };
-    });
+    return this.#host.list().map((record) => ({
+      id: record.name,
+      name: record.name,
+      sandboxId: record.sandboxId ?? '',
+      createdAt: new Date(record.createdAt ?? 0),
+      tags: {},
+    }));
   }
 
   /** Pod VMs alive now, by instance name (for tests and diagnostics). */

@@ -29,8 +29,11 @@ export interface Provider {
   createInstance(request: CreateInstanceRequest): Promise<Instance>;
   /** `id` is `Instance.id`. */
   deleteInstance(id: string, signal?: AbortSignal): Promise<void>;
-  /** Releases clients and connections at daemon shutdown. */
-  teardown(): Promise<void>;
+  /**
+   * Releases clients and connections at daemon shutdown. `keepInstances`: the daemon leaves its
+   * running pods to its successor, so whatever they need (a local bridge) must stay.
+   */
+  teardown(options?: { keepInstances?: boolean }): Promise<void>;
   /** Checks the configuration against the cloud (`-cloud-config-verify`); throws what is wrong. */
   verifyConfig(): Promise<void>;
   /**
