@@ -49,8 +49,9 @@ export async function findLeftovers(scope: LeftoverScope): Promise<string[]> {
   }
   for (const dir of [scope.paths.stateDir, scope.paths.podsDir]) {
     for (const entry of await readdir(dir).catch(() => [])) {
-      // The provider's marker stays by design; its claim only while it runs.
-      if (entry === '.peerpods-local-state' || (entry === '.owner' && !scope.daemonStopped)) continue;
+      // The provider's marker stays by design; its claim, and the daemon's saved CA, only while it runs.
+      if (entry === '.peerpods-local-state') continue;
+      if (!scope.daemonStopped && (entry === '.owner' || entry === 'daemon-tls.json')) continue;
       found.push(`file ${dir}/${entry}`);
     }
   }
