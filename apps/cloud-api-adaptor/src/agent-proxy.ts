@@ -2,11 +2,13 @@ import { rmSync } from 'node:fs';
 import type { Logger } from '@peerpods/log';
 import { AgentService, HealthService, methodNames } from '@peerpods/protocols';
 import {
+  Code,
   type ConnectTarget,
   describeTarget,
   dial,
   forwardingMethods,
   TtrpcClient,
+  TtrpcError,
   TtrpcServer,
 } from '@peerpods/ttrpc';
 import { agentCallInterceptors } from './agent-interceptors';
@@ -101,7 +103,7 @@ export class AgentProxy {
   /** The forwarder connection; if it was lost, one quick redial shared by the calls waiting for it. */
   private currentUpstream(): TtrpcClient | Promise<TtrpcClient> {
     if (this.upstream && !this.upstream.closed) return this.upstream;
-    if (this.stopped) return Promise.reject(new Error('agent proxy is stopped'));
+    if (this.stopped) return Promise.reject(new TtrpcError(Code.Unavailable, 'agent proxy is stopped'));
     this.redialing ??= dial(this.options.target, { timeoutMs: REDIAL_MS })
       .then((socket) => {
         // StopVM may have come while we dialled: nothing may keep this connection alive then.
@@ -114,6 +116,14 @@ export class AgentProxy {
           `re-established agent proxy connection to ${describeTarget(this.options.target)}`,
         );
         return this.upstream;
+      })
+      .catch((error: unknown) => {
+        // A refused or failed dial is a transport failure, which kata expects as Unavailable.
+        if (error instanceof TtrpcError) throw error;
+        throw new TtrpcError(
+          Code.Unavailable,
+          `agent proxy: connecting to ${describeTarget(this.options.target)}: ${(error as Error).message}`,
+        );
       })
       .finally(() => {
         this.redialing = undefined;

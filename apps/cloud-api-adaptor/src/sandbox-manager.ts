@@ -24,6 +24,16 @@ import { SANDBOX_ID } from './sandbox-id';
 import { type SandboxRecord, writeSandboxRecord } from './sandbox-record';
 import type { SandboxTls } from './tls-context';
 
+/** Why a StartVM in flight was given up: `start cancelled: <why>`. */
+export class StartCancelled extends Error {
+  constructor(
+    readonly why: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`start cancelled: ${why}`, options);
+  }
+}
+
 /** A provider may publish its instance types so CreateVM can choose and check one before any cloud call. */
 export type ProviderWithCatalog = Provider & { instanceTypeCatalog?: () => InstanceTypeCatalog };
 
@@ -152,6 +162,10 @@ export class SandboxManager {
       if (sandbox.state === 'starting') sandbox.state = 'running';
     } catch (error) {
       if (sandbox.state === 'starting') sandbox.state = 'created';
+      // Cancelled by StopVM or shutdown: say so, rather than how the step it cut short failed.
+      const reason: unknown = controller.signal.reason;
+      if (controller.signal.aborted && reason instanceof StartCancelled)
+        throw new StartCancelled(reason.why, { cause: error });
       throw error;
     } finally {
       callSignal.removeEventListener('abort', forward);
@@ -159,22 +173,23 @@ export class SandboxManager {
     }
   }
 
-  async stopVM(id: string): Promise<void> {
+  /** `why`: what cancels a start in flight, in its error ("start cancelled: …"). */
+  async stopVM(id: string, why = 'StopVM for this sandbox'): Promise<void> {
     const sandbox = this.sandboxes.get(id);
     if (!sandbox) throw new Error(`stopping VM: sandbox ${id} does not exist`);
     // A second StopVM (a retry, or shutdown) waits for the first one's clean-up instead of returning early.
-    sandbox.stopping ??= this.stop(sandbox);
+    sandbox.stopping ??= this.stop(sandbox, why);
     return sandbox.stopping;
   }
 
-  private async stop(sandbox: Sandbox): Promise<void> {
+  private async stop(sandbox: Sandbox, why: string): Promise<void> {
     const { id } = sandbox;
     // A CreateVM still running finishes (or fails and cleans up) first, so nothing it makes outlives us.
     if (sandbox.creating) await sandbox.creating.catch(noop);
     if (this.sandboxes.get(id) !== sandbox) return;
     sandbox.state = 'stopping';
     if (sandbox.starting) {
-      sandbox.starting.controller.abort(new Error('StopVM'));
+      sandbox.starting.controller.abort(new StartCancelled(why));
       await sandbox.starting.settled;
     }
     await this.undoStart(sandbox);
@@ -198,7 +213,7 @@ export class SandboxManager {
           await sandbox.proxy?.stop().catch(() => {});
           return;
         }
-        await this.stopVM(sandbox.id).catch(() => {});
+        await this.stopVM(sandbox.id, 'the daemon is shutting down').catch(() => {});
       }),
     );
     return kept.length;

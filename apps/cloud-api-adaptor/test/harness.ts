@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { resolveOptions } from '@peerpods/config';
 import { TextLogger } from '@peerpods/log';
-import { StubWorkerNetwork } from '@peerpods/podnetwork';
+import { StubWorkerNetwork, type WorkerNetwork } from '@peerpods/podnetwork';
 import { HypervisorService, hypervisor } from '@peerpods/protocols';
 import { freePort, tempDir } from '@peerpods/test-support';
 import { createServiceClient, TtrpcClient } from '@peerpods/ttrpc';
@@ -40,7 +40,10 @@ export const POD_ANNOTATIONS = (pod: string, ns = 'default'): Record<string, str
 });
 
 /** The daemon in-process with the scripted provider, on temp paths; stopped after the test file. */
-export async function startTestDaemon(flags: Record<string, string | boolean> = {}): Promise<TestDaemon> {
+export async function startTestDaemon(
+  flags: Record<string, string | boolean> = {},
+  options: { network?: (settings: { vxlanPort: number; vxlanMinId: number }) => WorkerNetwork } = {},
+): Promise<TestDaemon> {
   const dir = tempDir();
   const socketPath = typeof flags.socket === 'string' ? flags.socket : join(dir, 'hypervisor.sock');
   const podsDir = join(dir, 'pods');
@@ -60,7 +63,8 @@ export async function startTestDaemon(flags: Record<string, string | boolean> = 
   const logs: string[] = [];
   const log = new TextLogger('adaptor', { write: (line) => logs.push(line) });
   const config = daemonConfig(values);
-  const network = new StubWorkerNetwork({ vxlanPort: config.vxlanPort, vxlanMinId: config.vxlanMinId });
+  const settings = { vxlanPort: config.vxlanPort, vxlanMinId: config.vxlanMinId };
+  const network = options.network?.(settings) ?? new StubWorkerNetwork(settings);
   const daemon = await startDaemon({ config, factory, values, log, network });
   after(() => daemon.stop());
   const once = async <T>(

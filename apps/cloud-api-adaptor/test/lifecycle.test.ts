@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { StubWorkerNetwork } from '@peerpods/podnetwork';
 import { agent } from '@peerpods/protocols';
 import { TtrpcClient, TtrpcError } from '@peerpods/ttrpc';
 import { TLS_STATE_FILE } from '../src/tls-state';
@@ -133,7 +134,58 @@ describe('failure matrix', () => {
     const starting = failure(caa.call.startVM(id));
     await new Promise((resolve) => setTimeout(resolve, 100));
     await caa.call.stopVM(id);
-    await starting;
+    // What happened, not how the provider call it cut short failed.
+    assert.equal((await starting).description, 'start cancelled: StopVM for this sandbox');
+    assertNothingLeft(caa);
+  });
+
+  test('shutdown during StartVM: the shim hears that the daemon is shutting down', async () => {
+    const caa = await startTestDaemon();
+    const id = sandboxId(26);
+    await caa.call.createVM(id, POD_ANNOTATIONS('slow-2000'));
+    const starting = failure(caa.call.startVM(id));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await caa.daemon.stop();
+    assert.equal((await starting).description, 'start cancelled: the daemon is shutting down');
+    assertNothingLeft(caa);
+  });
+
+  test('a failed StartVM replies only once the pod network is released (a shim may delete the namespace then)', async () => {
+    const events: string[] = [];
+    class RecordingNetwork extends StubWorkerNetwork {
+      override async teardown(request: { sandboxId: string }): Promise<void> {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await super.teardown(request);
+        events.push('tunnel removed');
+      }
+    }
+    const caa = await startTestDaemon(
+      { 'proxy-timeout': '300ms' },
+      { network: (settings) => new RecordingNetwork(settings) },
+    );
+    const id = sandboxId(27);
+    await caa.call.createVM(id, POD_ANNOTATIONS('no-forwarder'));
+    await failure(caa.call.startVM(id));
+    events.push('StartVM answered');
+    assert.deepEqual(events, ['tunnel removed', 'StartVM answered']);
+    await caa.call.stopVM(id);
+    assertNothingLeft(caa);
+  });
+
+  test('after a pod VM’s forwarder dies, later agent calls fail Unavailable (a refused dial is a transport failure)', async () => {
+    const caa = await startTestDaemon();
+    const id = sandboxId(28);
+    const socket = await caa.call.createVM(id, POD_ANNOTATIONS('web'));
+    await caa.call.startVM(id);
+    const client = await TtrpcClient.connect({ path: socket });
+    await client.call('grpc.Health', 'Check', new Uint8Array(0));
+    await [...caa.state.instances.values()][0]!.forwarder!.stop();
+    for (let call = 0; call < 3; call++) {
+      const error = await failure(client.call('grpc.Health', 'Check', new Uint8Array(0)));
+      assert.equal(error.code, 14, `call ${call}: ${error.message}`);
+    }
+    client.close();
+    await caa.call.stopVM(id);
     assertNothingLeft(caa);
   });
 
