@@ -12,6 +12,7 @@ import { TtrpcServer } from '@peerpods/ttrpc';
 import { COMMON_OPTIONS } from './common-options';
 import type { DaemonConfig } from './daemon-config';
 import { hypervisorMethods } from './hypervisor-service';
+import type { PullAuthResult } from './kubernetes/image-pull-auth';
 import { OrphanSweeper } from './orphan-sweeper';
 import { podVmInfoMethods } from './podvminfo-service';
 import { type ProviderWithCatalog, SandboxManager } from './sandbox-manager';
@@ -31,6 +32,8 @@ export interface DaemonOptions {
   /** The worker side of pod networking; default: the real VXLAN tunnel (tests pass a stub). */
   network?: WorkerNetwork;
   onPhase?: (sandboxId: string, phase: string, ms: number) => void;
+  /** Kubernetes mode: the pod's image pull secrets as auth.json for its pod VM. */
+  imagePullAuth?: (podNamespace: string, podName: string) => Promise<PullAuthResult>;
 }
 
 export interface RunningDaemon {
@@ -84,6 +87,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       tls,
       log: adaptor,
       onPhase: options.onPhase,
+      imagePullAuth: options.imagePullAuth,
     });
     try {
       mkdirSync(config.podsDir, { recursive: true, mode: 0o700 });

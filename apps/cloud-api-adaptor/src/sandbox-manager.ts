@@ -19,6 +19,7 @@ import {
 } from '@peerpods/providers';
 import { AgentProxy } from './agent-proxy';
 import type { DaemonConfig } from './daemon-config';
+import type { PullAuthResult } from './kubernetes/image-pull-auth';
 import type { Sandbox } from './sandbox';
 import { SANDBOX_ID } from './sandbox-id';
 import { type SandboxRecord, writeSandboxRecord } from './sandbox-record';
@@ -47,6 +48,8 @@ export interface SandboxManagerDeps {
   network: WorkerNetwork;
   tls: SandboxTls | undefined;
   log: Logger;
+  /** Kubernetes mode: the pod's image pull secrets as auth.json (absent outside a cluster). */
+  imagePullAuth?: (podNamespace: string, podName: string) => Promise<PullAuthResult>;
   /** Where the daemon's own clock for "daemon time" breakdowns is reported (benchmarks, logs). */
   onPhase?: (sandboxId: string, phase: string, ms: number) => void;
 }
@@ -126,7 +129,9 @@ export class SandboxManager {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       // Upstream writes this 0666 "for debugging"; it holds the VM's TLS private key, so owner-only here.
       writeFileSync(join(dir, 'apf.json'), apfJson, { mode: 0o600 });
-      sandbox.userData = cloudConfig(this.userDataFiles(apfJson, parsed.initdata));
+      const pullAuth = await this.deps.imagePullAuth?.(sandbox.podNamespace, sandbox.podName);
+      for (const note of pullAuth?.notes ?? []) this.cloudLog.warn(note);
+      sandbox.userData = cloudConfig(this.userDataFiles(apfJson, parsed.initdata, pullAuth?.authJson));
       sandbox.state = 'created';
       this.record(sandbox, 'created');
     } catch (error) {
@@ -487,8 +492,13 @@ export class SandboxManager {
     return spec;
   }
 
-  private userDataFiles(apfJson: string, initdataAnnotation: string | undefined): UserDataFile[] {
+  private userDataFiles(
+    apfJson: string,
+    initdataAnnotation: string | undefined,
+    authJson: string | undefined,
+  ): UserDataFile[] {
     const files: UserDataFile[] = [{ path: '/run/peerpod/apf.json', content: apfJson }];
+    if (authJson) files.push({ path: '/run/peerpod/auth.json', content: authJson });
     // A per-pod annotation wins (kata hands it over raw: re-encode it); else the global -initdata as is.
     const initdata = initdataAnnotation
       ? encodeInitdataAnnotation(initdataAnnotation)

@@ -7,7 +7,7 @@ import { HypervisorService, hypervisor } from '@peerpods/protocols';
 import { freePort, tempDir } from '@peerpods/test-support';
 import { createServiceClient, TtrpcClient } from '@peerpods/ttrpc';
 import { COMMON_OPTIONS } from '../src/common-options';
-import { type RunningDaemon, startDaemon } from '../src/daemon';
+import { type DaemonOptions, type RunningDaemon, startDaemon } from '../src/daemon';
 import { daemonConfig } from '../src/daemon-config';
 import { type ScriptedState, scriptedProvider } from './fixtures/scripted-provider';
 
@@ -42,7 +42,10 @@ export const POD_ANNOTATIONS = (pod: string, ns = 'default'): Record<string, str
 /** The daemon in-process with the scripted provider, on temp paths; stopped after the test file. */
 export async function startTestDaemon(
   flags: Record<string, string | boolean> = {},
-  options: { network?: (settings: { vxlanPort: number; vxlanMinId: number }) => WorkerNetwork } = {},
+  options: {
+    network?: (settings: { vxlanPort: number; vxlanMinId: number }) => WorkerNetwork;
+    imagePullAuth?: DaemonOptions['imagePullAuth'];
+  } = {},
 ): Promise<TestDaemon> {
   const dir = tempDir();
   const socketPath = typeof flags.socket === 'string' ? flags.socket : join(dir, 'hypervisor.sock');
@@ -65,7 +68,14 @@ export async function startTestDaemon(
   const config = daemonConfig(values);
   const settings = { vxlanPort: config.vxlanPort, vxlanMinId: config.vxlanMinId };
   const network = options.network?.(settings) ?? new StubWorkerNetwork(settings);
-  const daemon = await startDaemon({ config, factory, values, log, network });
+  const daemon = await startDaemon({
+    config,
+    factory,
+    values,
+    log,
+    network,
+    imagePullAuth: options.imagePullAuth,
+  });
   after(() => daemon.stop());
   const once = async <T>(
     work: (client: ReturnType<typeof createServiceClient<typeof HypervisorService>>) => Promise<T>,
