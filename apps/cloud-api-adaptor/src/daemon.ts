@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { OptionSpec, OptionValues } from '@peerpods/config';
 import { describeOptions, optionRecord } from '@peerpods/config';
@@ -12,7 +13,9 @@ import { TtrpcServer } from '@peerpods/ttrpc';
 import { COMMON_OPTIONS } from './common-options';
 import type { DaemonConfig } from './daemon-config';
 import { hypervisorMethods } from './hypervisor-service';
+import { detectCluster } from './kubernetes/cluster-detection';
 import type { PullAuthResult } from './kubernetes/image-pull-auth';
+import { startStartupProbe } from './kubernetes/startup-probe';
 import { OrphanSweeper } from './orphan-sweeper';
 import { podVmInfoMethods } from './podvminfo-service';
 import { type ProviderWithCatalog, SandboxManager } from './sandbox-manager';
@@ -32,6 +35,8 @@ export interface DaemonOptions {
   /** The worker side of pod networking; default: the real VXLAN tunnel (tests pass a stub). */
   network?: WorkerNetwork;
   onPhase?: (sandboxId: string, phase: string, ms: number) => void;
+  /** Where NODE_NAME, KUBECONFIG, PROBE_PORT… are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Kubernetes mode: the pod's image pull secrets as auth.json for its pod VM. */
   imagePullAuth?: (podNamespace: string, podName: string) => Promise<PullAuthResult>;
 }
@@ -68,6 +73,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let sandboxes: SandboxManager;
   let server: TtrpcServer;
   let recovery: Recovery;
+  let probe: Server | undefined;
   try {
     if (config.cloudConfigVerify) {
       // Upstream's verifier failure leaves the daemon silently not serving; here it stops the start.
@@ -111,6 +117,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     for (const stale of removeStaleSandboxDirs(config.podsDir)) {
       adaptor.info(`removed the directory of sandbox ${stale}, left by an earlier run`);
     }
+    // Before the socket: a probe that answers 500 while the start is under way, as kubelet expects.
+    probe = await startClusterProbe(options.env ?? process.env, config.socketPath, recovery.settled, adaptor);
     server = new TtrpcServer({ log: (message) => adaptor.warn(message) })
       .register(HypervisorService.fullName, hypervisorMethods(sandboxes))
       .register(PodVMInfoService.fullName, podVmInfoMethods(sandboxes));
@@ -118,6 +126,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       throw new Error(`listening on ${config.socketPath}: ${(error as Error).message}`, { cause: error });
     });
   } catch (error) {
+    probe?.close();
     // Nothing is served, so nothing may be left holding the cloud client (or a provider's bridge) either.
     await provider.teardown().catch(() => {});
     throw error;
@@ -160,6 +169,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         await notifyServiceManager('STOPPING=1', warn);
         const closing = server.shutdown(5000);
         await orphans.stop();
+        probe?.close();
         const kept = await sandboxes.stopAll({ keepRunning: keep });
         if (keep) adaptor.info(`kept ${kept} running sandbox(es) for the next start`);
         // No pod VM left trusts the saved CA: a clean stop leaves no key behind.
@@ -173,4 +183,33 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       return stopping;
     },
   };
+}
+
+/**
+ * Kubernetes mode's start: the startup probe (upstream's PROBE_PORT, default 8000). Outside a
+ * cluster, one line says what is off.
+ */
+async function startClusterProbe(
+  env: NodeJS.ProcessEnv,
+  socketPath: string,
+  recovered: Promise<unknown>,
+  log: Logger,
+): Promise<Server | undefined> {
+  const cluster = detectCluster(env);
+  if (!cluster.inCluster) {
+    log.info(
+      `not running in a Kubernetes cluster (${cluster.reason}): the extended resource, PeerPod objects, image pull secrets and the startup probe are off`,
+    );
+    return undefined;
+  }
+  const port = Number(env.PROBE_PORT?.trim() || 8000);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`invalid PROBE_PORT ${JSON.stringify(env.PROBE_PORT)}: must be a port number`);
+  const probe = await startStartupProbe({ port, socketPath, recovered }).catch((error: unknown) => {
+    throw new Error(`startup probe on 127.0.0.1:${port}: ${(error as Error).message}`, { cause: error });
+  });
+  log.info(
+    `Kubernetes mode for node ${cluster.nodeName} (${cluster.via}): startup probe on 127.0.0.1:${port}/startup`,
+  );
+  return probe;
 }

@@ -45,6 +45,7 @@ export async function startTestDaemon(
   options: {
     network?: (settings: { vxlanPort: number; vxlanMinId: number }) => WorkerNetwork;
     imagePullAuth?: DaemonOptions['imagePullAuth'];
+    env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<TestDaemon> {
   const dir = tempDir();
@@ -75,6 +76,7 @@ export async function startTestDaemon(
     log,
     network,
     imagePullAuth: options.imagePullAuth,
+    env: options.env ?? {},
   });
   after(() => daemon.stop());
   const once = async <T>(
