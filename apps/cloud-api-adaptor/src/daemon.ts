@@ -176,7 +176,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         if (kept === 0) rmSync(join(config.podsDir, TLS_STATE_FILE), { force: true });
         await closing;
         await provider
-          .teardown({ keepInstances: keep })
+          .teardown({ keepInstances: kept > 0 })
           .catch((error: unknown) => adaptor.warn(`provider teardown: ${String(error)}`));
         adaptor.info('stopped');
       })();

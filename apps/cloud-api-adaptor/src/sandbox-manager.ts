@@ -64,6 +64,8 @@ export class SandboxManager {
   private readonly instanceWaiters = new Set<() => void>();
   private readonly cloudLog: Logger;
   private readonly proxyLog: Logger;
+  /** Set by a shutdown that keeps running sandboxes. */
+  private leaving = false;
 
   constructor(private readonly deps: SandboxManagerDeps) {
     this.cloudLog = deps.log.child('cloud');
@@ -211,10 +213,16 @@ export class SandboxManager {
    */
   async stopAll(options: { keepRunning?: boolean } = {}): Promise<number> {
     const kept: Sandbox[] = [];
+    // An adoption cut short here gives its sandbox back as it found it, for the next start.
+    this.leaving = options.keepRunning === true;
     await Promise.all(
       [...this.sandboxes.values()].map(async (sandbox) => {
-        if (options.keepRunning && sandbox.state === 'running' && !sandbox.stopping) {
+        const keepable =
+          sandbox.state === 'running' || (sandbox.adopted === true && sandbox.state === 'starting');
+        if (options.keepRunning && keepable && !sandbox.stopping) {
           kept.push(sandbox);
+          sandbox.starting?.controller.abort(new StartCancelled('the daemon is shutting down'));
+          await sandbox.starting?.settled;
           await sandbox.proxy?.stop().catch(() => {});
           return;
         }
@@ -246,6 +254,7 @@ export class SandboxManager {
       podNetwork: record.podNetwork,
       instance: record.instance,
       tunnelUp: record.tunnelUp,
+      adopted: true,
     };
     this.sandboxes.set(record.id, sandbox);
     const controller = new AbortController();
@@ -272,6 +281,11 @@ export class SandboxManager {
         await proxy.start(controller.signal);
         return found;
       } catch (error) {
+        if (this.leaving) {
+          // Shutdown with -keep-pods-on-exit: the record, instance and tunnel stay for the next start.
+          await sandbox.proxy?.stop().catch(noop);
+          throw error;
+        }
         await this.undoStart(sandbox);
         await this.releaseNetwork(sandbox);
         rmSync(sandbox.dir, { recursive: true, force: true });

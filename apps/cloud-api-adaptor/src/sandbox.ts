@@ -15,6 +15,8 @@ export interface Sandbox {
   readonly dir: string;
   readonly agentSocketPath: string;
   state: SandboxState;
+  /** Taken over from a previous run's record at start. */
+  adopted?: boolean;
   spec?: InstanceTypeSpec;
   podNetwork?: PodNetwork;
   /** The `#cloud-config` text the instance boots with. */

@@ -161,3 +161,31 @@ test('local: a restart after one pod VM died behind the daemon’s back and with
   assert.deepEqual(await notrackLines(node), []);
   assert.deepEqual(await node.stop(), []);
 });
+
+test('local: SIGTERM with -keep-pods-on-exit (a DaemonSet rollout) leaves 2 running pods for the next start, which adopts them; StopVM then removes everything', {
+  timeout: 240_000,
+}, async () => {
+  const node = await startNode({ adaptorArgs: ['-keep-pods-on-exit'] });
+  const pods: LaunchedSandbox[] = [];
+  for (const suffix of ['a', 'b'])
+    pods.push(await node.launchPod({ podName: `${node.worker.name}-${suffix}` }));
+  const before = await Promise.all(pods.map((pod) => vmIdentity(node, pod.agent)));
+  for (const pod of pods) {
+    pod.agent.close();
+    pod.hypervisor.close();
+  }
+  assert.equal(await node.adaptor.stop(), 0, node.adaptor.output);
+  assert.match(node.adaptor.output, /kept 2 running sandbox\(es\) for the next start/);
+  assert.doesNotMatch(node.adaptor.output, /deleted an instance/);
+  await node.restartAdaptor();
+  await node.adaptor.waitForLog(/restart: 2 sandbox\(es\) adopted, 0 dropped/, 60_000);
+  for (const [i, pod] of pods.entries()) {
+    const agent = await AgentSession.connect(pod.state.agentSocketPath);
+    assert.equal(await vmIdentity(node, agent), before[i]);
+    agent.close();
+  }
+  for (const pod of pods)
+    assert.deepEqual((await teardownSandbox(pod.state, { stateDir: false })).errors, []);
+  assert.deepEqual(await node.leftoversWhileRunning(), []);
+  assert.deepEqual(await node.stop(), []);
+});
