@@ -66,6 +66,8 @@ export class SandboxManager {
   private readonly proxyLog: Logger;
   /** Set by a shutdown that keeps running sandboxes. */
   private leaving = false;
+  /** Ids of the previous run's sandboxes that this start removed instead of adopting. */
+  private readonly removedAtStart = new Set<string>();
 
   constructor(private readonly deps: SandboxManagerDeps) {
     this.cloudLog = deps.log.child('cloud');
@@ -183,7 +185,15 @@ export class SandboxManager {
   /** `why`: what cancels a start in flight, in its error ("start cancelled: …"). */
   async stopVM(id: string, why = 'StopVM for this sandbox'): Promise<void> {
     const sandbox = this.sandboxes.get(id);
-    if (!sandbox) throw new Error(`stopping VM: sandbox ${id} does not exist`);
+    if (!sandbox) {
+      // Cleaned up by this start (a previous run's sandbox that could not be adopted): the shim's
+      // StopVM asks for what is already done.
+      if (this.removedAtStart.has(id)) {
+        this.cloudLog.info(`StopVM for sandbox ${id}: already removed at start-up`);
+        return;
+      }
+      throw new Error(`stopping VM: sandbox ${id} does not exist`);
+    }
     // A second StopVM (a retry, or shutdown) waits for the first one's clean-up instead of returning early.
     sandbox.stopping ??= this.stop(sandbox, why);
     return sandbox.stopping;
@@ -306,6 +316,11 @@ export class SandboxManager {
         throw error;
       },
     );
+  }
+
+  /** A previous run's sandbox this start removed: a later StopVM for it succeeds. */
+  markRemovedAtStart(id: string): void {
+    this.removedAtStart.add(id);
   }
 
   /** Whether a sandbox of this daemon holds the instance, or is the one the instance was made for. */

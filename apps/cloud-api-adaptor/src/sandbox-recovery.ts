@@ -37,6 +37,7 @@ export async function recoverSandboxes(options: RecoveryOptions): Promise<Recove
   const { log, provider, sandboxes, network } = options;
   const { records, unreadable } = readSandboxRecords(options.podsDir);
   for (const bad of unreadable) {
+    sandboxes.markRemovedAtStart(bad.id);
     log.warn(`sandbox ${bad.id}: its record cannot be used (${bad.reason}); removing its directory`);
     rmSync(bad.dir, { recursive: true, force: true });
   }
@@ -71,6 +72,7 @@ export async function recoverSandboxes(options: RecoveryOptions): Promise<Recove
       continue;
     }
     cleaned.push(record.id);
+    sandboxes.markRemovedAtStart(record.id);
     cleaning.push(cleanUp(record, instances ?? [], options));
   }
   // Adoptions reserved their VNIs synchronously; the rules of every other VNI are a dead run's.
