@@ -1,0 +1,2 @@
+export { FakeKubeApiserver, type KubeObject } from './fake-kube-apiserver';
+export { applyMergePatch } from './merge-patch';
