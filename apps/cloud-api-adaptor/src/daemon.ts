@@ -62,6 +62,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     for (const line of describeOptions(specs, options.values)) adaptor.info(`  ${line}`);
   }
   if (config.initdata) validateGlobalInitdata(config.initdata);
+  // First: the built-in CA is saved there.
+  try {
+    mkdirSync(config.podsDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new Error(`creating the pods directory ${config.podsDir}: ${(error as Error).message}`);
+  }
   const tls = await createSandboxTls(config, adaptor);
 
   // Before the provider starts: a second daemon must not take over the first one's socket and pods.
@@ -70,7 +76,23 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     log: (message) => adaptor.child(`cloud/${factory.name}`).info(message),
     owner: config.owner,
   });
-  let sandboxes: SandboxManager;
+  // No I/O in these two: built before the try, so that its failure path can reach the sandboxes.
+  const network: WorkerNetwork =
+    options.network ??
+    new VxlanWorkerNetwork({
+      vxlanPort: config.vxlanPort,
+      vxlanMinId: config.vxlanMinId,
+      hostInterface: config.hostInterface,
+    });
+  const sandboxes = new SandboxManager({
+    config,
+    provider,
+    network,
+    tls,
+    log: adaptor,
+    onPhase: options.onPhase,
+    imagePullAuth: options.imagePullAuth,
+  });
   let server: TtrpcServer;
   let recovery: Recovery;
   let probe: Server | undefined;
@@ -79,34 +101,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       // Upstream's verifier failure leaves the daemon silently not serving; here it stops the start.
       await provider.verifyConfig();
     }
-    const network: WorkerNetwork =
-      options.network ??
-      new VxlanWorkerNetwork({
-        vxlanPort: config.vxlanPort,
-        vxlanMinId: config.vxlanMinId,
-        hostInterface: config.hostInterface,
-      });
-    sandboxes = new SandboxManager({
-      config,
-      provider,
-      network,
-      tls,
-      log: adaptor,
-      onPhase: options.onPhase,
-      imagePullAuth: options.imagePullAuth,
-    });
-    try {
-      mkdirSync(config.podsDir, { recursive: true, mode: 0o700 });
-    } catch (error) {
-      throw new Error(`creating the pods directory ${config.podsDir}: ${(error as Error).message}`);
-    }
     // Again, now that the socket is about to be taken: another daemon may have started meanwhile
     // (the provider's start can take seconds), and its sandbox directories must not go.
     await refuseIfServed(config.socketPath);
     // The sandboxes a previous run recorded: running ones are taken over, the rest cleaned up.
     recovery = await recoverSandboxes({
       podsDir: config.podsDir,
-      vxlanMinId: config.vxlanMinId,
       provider,
       network,
       sandboxes,
@@ -127,8 +127,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     });
   } catch (error) {
     probe?.close();
+    // Sandboxes being adopted stay as their records say, for a start that succeeds; their sockets
+    // and proxies go.
+    const kept = await sandboxes.stopAll({ keepRunning: true });
     // Nothing is served, so nothing may be left holding the cloud client (or a provider's bridge) either.
-    await provider.teardown().catch(() => {});
+    await provider.teardown({ keepInstances: kept > 0 }).catch(() => {});
     throw error;
   }
   adaptor.info(`server started, listening on ${config.socketPath}`);

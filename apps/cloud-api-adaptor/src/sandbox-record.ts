@@ -1,7 +1,8 @@
-import { lstatSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PodNetwork } from '@peerpods/apf-config';
 import type { Instance } from '@peerpods/providers';
+import { writeFileAtomically } from './atomic-file';
 import { SANDBOX_ID } from './sandbox-id';
 
 /** The file in `<pods-dir>/<id>/` that lets a restarted daemon take the sandbox over. */
@@ -26,15 +27,9 @@ export interface SandboxRecord {
   readonly tunnelUp: boolean;
 }
 
-/**
- * Replaces the record atomically (a temp file renamed over it), 0600. Not fsynced: the pods dir is
- * tmpfs by default, and a power loss takes the node's namespaces and tunnels with it anyway; what
- * must survive is a crash of the daemon, which a rename survives.
- */
+/** Replaces the record atomically (see writeFileAtomically; the pods dir is tmpfs by default). */
 export function writeSandboxRecord(dir: string, record: SandboxRecord): void {
-  const file = join(dir, RECORD_FILE);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify({ version: VERSION, ...record })}\n`, { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomically(join(dir, RECORD_FILE), `${JSON.stringify({ version: VERSION, ...record })}\n`);
 }
 
 export interface RecordListing {
@@ -78,14 +73,14 @@ export function parseSandboxRecord(text: string, id: string): SandboxRecord {
   const r = value as Record<string, unknown>;
   if (r.version !== VERSION)
     throw new Error(`${RECORD_FILE} has version ${JSON.stringify(r.version)}, expected ${VERSION}`);
-  const text_ = (field: string) => {
+  const requiredText = (field: string) => {
     if (typeof r[field] !== 'string' || r[field] === '')
       throw new Error(`${RECORD_FILE}: ${field} must be a non-empty string`);
     return r[field] as string;
   };
-  if (text_('id') !== id)
+  if (requiredText('id') !== id)
     throw new Error(`${RECORD_FILE}: id ${JSON.stringify(r.id)} is not its directory's`);
-  const state = text_('state');
+  const state = requiredText('state');
   if (state !== 'created' && state !== 'starting' && state !== 'running')
     throw new Error(`${RECORD_FILE}: unknown state ${JSON.stringify(state)}`);
   const network = r.podNetwork as Record<string, unknown> | undefined;
@@ -112,10 +107,10 @@ export function parseSandboxRecord(text: string, id: string): SandboxRecord {
     throw new Error(`${RECORD_FILE}: a running sandbox must have its instance`);
   return {
     id,
-    podName: text_('podName'),
-    podNamespace: text_('podNamespace'),
-    netnsPath: text_('netnsPath'),
-    instanceName: text_('instanceName'),
+    podName: requiredText('podName'),
+    podNamespace: requiredText('podNamespace'),
+    netnsPath: requiredText('netnsPath'),
+    instanceName: requiredText('instanceName'),
     state,
     podNetwork: network as unknown as PodNetwork,
     ...(instance ? { instance } : {}),

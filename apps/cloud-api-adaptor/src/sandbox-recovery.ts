@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '@peerpods/log';
 import type { WorkerNetwork } from '@peerpods/podnetwork';
 import type { OwnedInstance, Provider } from '@peerpods/providers';
@@ -7,7 +8,6 @@ import { readSandboxRecords, type SandboxRecord } from './sandbox-record';
 
 export interface RecoveryOptions {
   podsDir: string;
-  vxlanMinId: number;
   provider: Provider;
   network: WorkerNetwork;
   sandboxes: SandboxManager;
@@ -75,13 +75,9 @@ export async function recoverSandboxes(options: RecoveryOptions): Promise<Recove
     sandboxes.markRemovedAtStart(record.id);
     cleaning.push(cleanUp(record, instances ?? [], options));
   }
-  // Adoptions reserved their VNIs synchronously; the rules of every other VNI are a dead run's.
-  const keep = new Set(
-    records
-      .filter((record) => adopting.some((a) => a.id === record.id))
-      .map((record) => record.podNetwork.vxlanId ?? options.vxlanMinId + record.podNetwork.index),
-  );
   await Promise.all(cleaning);
+  // Only adoptions are sandboxes yet, their VNIs reserved: the rules of every other VNI are a dead run's.
+  const keep = sandboxes.heldVnis();
   try {
     const reclaimed = await network.reclaim(keep);
     if (reclaimed.length > 0)
@@ -136,7 +132,7 @@ async function cleanUp(
   } catch (error) {
     log.warn(`sandbox ${record.id}: removing its tunnel: ${(error as Error).message}`);
   }
-  rmSync(`${options.podsDir}/${record.id}`, { recursive: true, force: true });
+  rmSync(join(options.podsDir, record.id), { recursive: true, force: true });
   log.info(
     `dropped sandbox ${record.id} left by an earlier run (${why}): removed ${[...removed, 'its directory'].join(', ')}`,
   );

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@peerpods/log';
 import { CertificateAuthority, createSelfSignedClientCertificate, type PemPair } from '@peerpods/tls';
+import { writeFileAtomically } from './atomic-file';
 
 /** Under the pods dir: the built-in CA and the client certificate, so running pod VMs trust a restarted daemon. */
 export const TLS_STATE_FILE = 'daemon-tls.json';
@@ -16,7 +17,7 @@ export interface DaemonTlsState {
  * The built-in CA and client certificate: those a previous run saved in `<podsDir>/daemon-tls.json`
  * when they are usable, else new ones, saved there (0600, atomically) before any pod VM is given
  * them. A file that cannot be used is logged and replaced: the pod VMs that trusted it then cannot
- * be adopted, and are cleaned up as such.
+ * be adopted, and are cleaned up as such. The pods dir must exist.
  */
 export async function loadOrCreateTlsState(podsDir: string, log: Logger): Promise<DaemonTlsState> {
   const file = join(podsDir, TLS_STATE_FILE);
@@ -49,13 +50,7 @@ export async function loadOrCreateTlsState(podsDir: string, log: Logger): Promis
     CertificateAuthority.create({ exportable: true }),
     createSelfSignedClientCertificate('cloud-api-adaptor'),
   ]);
-  try {
-    mkdirSync(podsDir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new Error(`creating the pods directory ${podsDir}: ${(error as Error).message}`);
-  }
   const body = JSON.stringify({ version: VERSION, ca: await ca.exportPem(), client });
-  writeFileSync(`${file}.tmp`, `${body}\n`, { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomically(file, `${body}\n`);
   return { ca, client };
 }

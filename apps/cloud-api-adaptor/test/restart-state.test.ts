@@ -69,6 +69,7 @@ test('a record is written 0600 and read back; bad records are reported by field,
 
 test('the CA is saved 0600 and reused by the next start; an unusable file is replaced, with a warning', async () => {
   const podsDir = join(tempDir(), 'pods');
+  mkdirSync(podsDir); // the daemon makes it before the TLS set-up
   const lines: string[] = [];
   const log = new TextLogger('adaptor', { write: (line) => lines.push(line) });
   const first = await loadOrCreateTlsState(podsDir, log);
