@@ -37,6 +37,15 @@ const RESOURCES = {
 } as const;
 type Resource = keyof typeof RESOURCES;
 
+/** An open watch: its stream, and which objects it follows. */
+interface Watcher {
+  resource: Resource;
+  namespace?: string;
+  /** From `fieldSelector=metadata.name=<name>`, the one selector the fake understands. */
+  name?: string;
+  response: ServerResponse;
+}
+
 class ApiError extends Error {
   constructor(
     readonly code: number,
@@ -58,7 +67,10 @@ export class FakeKubeApiserver {
   readonly #objects = new Map<string, KubeObject>();
   readonly #server: Server;
   #version = 1;
+  readonly #watchers = new Set<Watcher>();
   #uid = 0;
+  /** Answer every watch 403 Forbidden, as RBAC without the `watch` verb does. */
+  forbidWatches = false;
   /** Every request, `METHOD path content-type`, for tests that check what the client sent. */
   readonly requests: string[] = [];
 
@@ -92,6 +104,7 @@ export class FakeKubeApiserver {
   }
 
   async stop(): Promise<void> {
+    this.breakWatches();
     this.#server.closeAllConnections();
     await new Promise((resolve) => this.#server.close(resolve));
   }
@@ -99,8 +112,65 @@ export class FakeKubeApiserver {
   /** Stores an object as a test fixture (kind and apiVersion filled in from the resource). */
   put(resource: Resource, object: KubeObject): KubeObject {
     const stored = this.#stamp(resource, structuredClone(object));
-    this.#objects.set(this.#key(resource, stored.metadata?.namespace, stored.metadata!.name!), stored);
+    const key = this.#key(resource, stored.metadata?.namespace, stored.metadata!.name!);
+    const type = this.#objects.has(key) ? 'MODIFIED' : 'ADDED';
+    this.#objects.set(key, stored);
+    this.#notify(resource, type, stored);
     return structuredClone(stored);
+  }
+
+  /** Removes an object, as a DELETE would (watchers see DELETED). */
+  delete(resource: Resource, name: string, namespace?: string): KubeObject | undefined {
+    const key = this.#key(resource, namespace, name);
+    const object = this.#objects.get(key);
+    if (!object) return undefined;
+    this.#objects.delete(key);
+    this.#notify(resource, 'DELETED', object);
+    return structuredClone(object);
+  }
+
+  /** How many watches are open now. */
+  get watchCount(): number {
+    return this.#watchers.size;
+  }
+
+  /** Ends every open watch, as an apiserver restart (or its watch timeout) does. */
+  breakWatches(): void {
+    for (const watcher of this.#watchers) watcher.response.end();
+    this.#watchers.clear();
+  }
+
+  #notify(resource: Resource, type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject): void {
+    for (const watcher of this.#watchers) {
+      if (watcher.resource !== resource) continue;
+      if (watcher.namespace !== undefined && watcher.namespace !== object.metadata?.namespace) continue;
+      if (watcher.name !== undefined && watcher.name !== object.metadata?.name) continue;
+      watcher.response.write(`${JSON.stringify({ type, object })}\n`);
+    }
+  }
+
+  /** `?watch=true`: the objects that exist now as ADDED, then every change, one JSON event per line. */
+  #watch(url: URL, response: ServerResponse): void {
+    const { resource, namespace, name } = this.#locate(url);
+    if (this.forbidWatches)
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${resource} is forbidden: User "system:serviceaccount:fake:fake" cannot watch resource "${resource}"`,
+      );
+    if (name !== undefined) throw new ApiError(405, 'MethodNotAllowed', 'watch a list, not one object');
+    const selector = url.searchParams.get('fieldSelector') ?? '';
+    const byName = /^metadata\.name=(.+)$/.exec(selector);
+    if (selector !== '' && !byName)
+      throw new ApiError(400, 'BadRequest', `the fake understands only fieldSelector=metadata.name=<name>`);
+    const watcher: Watcher = { resource, namespace, name: byName?.[1], response };
+    response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    for (const object of this.list(resource, namespace)) {
+      if (watcher.name === undefined || watcher.name === object.metadata?.name)
+        response.write(`${JSON.stringify({ type: 'ADDED', object })}\n`);
+    }
+    this.#watchers.add(watcher);
+    response.on('close', () => this.#watchers.delete(watcher));
   }
 
   get(resource: Resource, name: string, namespace?: string): KubeObject | undefined {
@@ -144,12 +214,13 @@ export class FakeKubeApiserver {
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
     this.requests.push(`${request.method} ${request.url} ${contentType}`.trim());
     try {
-      const result = this.#route(
-        request.method ?? 'GET',
-        new URL(request.url ?? '/', 'http://fake'),
-        contentType,
-        Buffer.concat(chunks),
-      );
+      const url = new URL(request.url ?? '/', 'http://fake');
+      const watch = url.searchParams.get('watch');
+      if (request.method === 'GET' && (watch === 'true' || watch === '1')) {
+        this.#watch(url, response);
+        return;
+      }
+      const result = this.#route(request.method ?? 'GET', url, contentType, Buffer.concat(chunks));
       response
         .writeHead(result.code, { 'content-type': 'application/json' })
         .end(JSON.stringify(result.body));
@@ -170,8 +241,8 @@ export class FakeKubeApiserver {
     }
   }
 
-  #route(method: string, url: URL, contentType: string, body: Buffer): { code: number; body: unknown } {
-    // /api/v1/[namespaces/NS/]RESOURCE[/NAME[/status]]  or  /apis/GROUP/VERSION/[namespaces/NS/]...
+  /** `/api/v1/[namespaces/NS/]RESOURCE[/NAME[/status]]` or `/apis/GROUP/VERSION/[namespaces/NS/]...`. */
+  #locate(url: URL): { resource: Resource; namespace?: string; name?: string; subresource?: string } {
     const parts = url.pathname.split('/').filter(Boolean);
     let rest: string[];
     if (parts[0] === 'api' && parts[1] === 'v1') rest = parts.slice(2);
@@ -200,8 +271,12 @@ export class FakeKubeApiserver {
         'NotFound',
         `the server could not find the requested resource (${url.pathname})`,
       );
-    const name = rest[1];
-    const subresource = rest[2];
+    return { resource, namespace, name: rest[1], subresource: rest[2] };
+  }
+
+  #route(method: string, url: URL, contentType: string, body: Buffer): { code: number; body: unknown } {
+    const { resource, namespace, name, subresource } = this.#locate(url);
+    const spec = RESOURCES[resource];
     if (subresource !== undefined && !(subresource === 'status' && resource === 'nodes'))
       throw new ApiError(404, 'NotFound', `no subresource ${subresource} for ${resource}`);
     const notFound = () => new ApiError(404, 'NotFound', `${resource} "${name}" not found`);
@@ -237,7 +312,7 @@ export class FakeKubeApiserver {
     }
     if (method === 'DELETE') {
       if (!current) throw notFound();
-      this.#objects.delete(this.#key(resource, namespace, name));
+      this.delete(resource, name, namespace);
       return { code: 200, body: current };
     }
     if (method === 'PATCH') {
