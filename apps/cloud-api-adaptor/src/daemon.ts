@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { OptionSpec, OptionValues } from '@peerpods/config';
@@ -13,14 +13,16 @@ import { TtrpcServer } from '@peerpods/ttrpc';
 import { COMMON_OPTIONS } from './common-options';
 import type { DaemonConfig } from './daemon-config';
 import { hypervisorMethods } from './hypervisor-service';
-import { detectCluster } from './kubernetes/cluster-detection';
 import type { PullAuthResult } from './kubernetes/image-pull-auth';
+import { enterKubernetesMode, type KubernetesMode } from './kubernetes/kubernetes-mode';
+import { CAA_OWNER_ANNOTATION, PEERPODS_RESOURCE } from './kubernetes/node-capacity';
+import { watchOwnership } from './kubernetes/ownership-watch';
 import { startStartupProbe } from './kubernetes/startup-probe';
 import { OrphanSweeper } from './orphan-sweeper';
 import { podVmInfoMethods } from './podvminfo-service';
 import { type ProviderWithCatalog, SandboxManager } from './sandbox-manager';
 import { type Recovery, recoverSandboxes } from './sandbox-recovery';
-import { refuseIfServed } from './served-socket';
+import { awaitHandover, closeLeavingSuccessor, refuseIfServed } from './served-socket';
 import { removeStaleSandboxDirs } from './stale-sandboxes';
 import { createSandboxTls } from './tls-context';
 import { TLS_STATE_FILE } from './tls-state';
@@ -37,15 +39,28 @@ export interface DaemonOptions {
   onPhase?: (sandboxId: string, phase: string, ms: number) => void;
   /** Where NODE_NAME, KUBECONFIG, PROBE_PORT… are read; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Kubernetes mode: the pod's image pull secrets as auth.json for its pod VM. */
+  /** The pod's image pull secrets as auth.json for its pod VM; default in Kubernetes mode: from the API. */
   imagePullAuth?: (podNamespace: string, podName: string) => Promise<PullAuthResult>;
+  /** Kubernetes mode's timings and paths (tests shorten and move them). */
+  kubernetes?: {
+    /** How long a new daemon pod waits for the old one to hand over (default 60 s). */
+    handoverTimeoutMs?: number;
+    /** Where RBAC forbids watching the node: how often it is read instead (default 10 s). */
+    ownershipPollIntervalMs?: number;
+    /** The in-cluster service account token (default: where kubelet mounts it). */
+    tokenPath?: string;
+  };
 }
+
+const DEFAULT_HANDOVER_TIMEOUT_MS = 60_000;
 
 export interface RunningDaemon {
   readonly sandboxes: SandboxManager;
   /** What the start did with the previous run's sandboxes. */
   readonly recovery: Recovery;
   readonly orphans: OrphanSweeper;
+  /** Kubernetes mode: whether this daemon handed its sandboxes over to a newer daemon pod. */
+  readonly handedOver: boolean;
   /** Stops accepting, stops every sandbox (deleting its instance), tears the provider down. */
   stop(): Promise<void>;
 }
@@ -68,10 +83,25 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   } catch (error) {
     throw new Error(`creating the pods directory ${config.podsDir}: ${(error as Error).message}`);
   }
+  const env = options.env ?? process.env;
+  const cluster = await enterKubernetesMode(env, adaptor, options.kubernetes?.tokenPath);
+  if (cluster) {
+    // The claim first: a previous daemon pod (a surge rollout) sees it and hands over.
+    await cluster.capacity.claim().catch((error: unknown) => {
+      throw new Error(
+        `claiming node ${cluster.nodeName} (annotation ${CAA_OWNER_ANNOTATION}): ${(error as Error).message}`,
+        { cause: error },
+      );
+    });
+    await awaitHandover(config.socketPath, {
+      timeoutMs: options.kubernetes?.handoverTimeoutMs ?? DEFAULT_HANDOVER_TIMEOUT_MS,
+      log: adaptor,
+    });
+  } else {
+    // Before the provider starts: a second daemon must not take over the first one's socket and pods.
+    await refuseIfServed(config.socketPath);
+  }
   const tls = await createSandboxTls(config, adaptor);
-
-  // Before the provider starts: a second daemon must not take over the first one's socket and pods.
-  await refuseIfServed(config.socketPath);
   const provider: ProviderWithCatalog = await factory.create(options.values, {
     log: (message) => adaptor.child(`cloud/${factory.name}`).info(message),
     owner: config.owner,
@@ -91,9 +121,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     tls,
     log: adaptor,
     onPhase: options.onPhase,
-    imagePullAuth: options.imagePullAuth,
+    imagePullAuth: options.imagePullAuth ?? cluster?.imagePullAuth,
+    peerPods: cluster?.peerPods,
   });
-  let server: TtrpcServer;
+  let server: TtrpcServer | undefined;
+  let socketInode = 0;
   let recovery: Recovery;
   let probe: Server | undefined;
   try {
@@ -102,8 +134,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await provider.verifyConfig();
     }
     // Again, now that the socket is about to be taken: another daemon may have started meanwhile
-    // (the provider's start can take seconds), and its sandbox directories must not go.
-    await refuseIfServed(config.socketPath);
+    // (the provider's start can take seconds), and its sandbox directories must not go. In a
+    // cluster, the node's owner annotation decides instead.
+    if (!cluster) await refuseIfServed(config.socketPath);
     // The sandboxes a previous run recorded: running ones are taken over, the rest cleaned up.
     recovery = await recoverSandboxes({
       podsDir: config.podsDir,
@@ -111,6 +144,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       network,
       sandboxes,
       log: adaptor.child('cloud'),
+      peerPods: cluster?.peerPods,
     });
     // Directories without a record (an older version's, or a crash before the first record): their
     // agent sockets and apf.json with TLS keys are no use to anyone.
@@ -118,15 +152,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       adaptor.info(`removed the directory of sandbox ${stale}, left by an earlier run`);
     }
     // Before the socket: a probe that answers 500 while the start is under way, as kubelet expects.
-    probe = await startClusterProbe(options.env ?? process.env, config.socketPath, recovery.settled, adaptor);
+    if (cluster) probe = await startClusterProbe(env, config.socketPath, recovery.settled, adaptor);
     server = new TtrpcServer({ log: (message) => adaptor.warn(message) })
       .register(HypervisorService.fullName, hypervisorMethods(sandboxes))
       .register(PodVMInfoService.fullName, podVmInfoMethods(sandboxes));
     await server.listen({ path: config.socketPath, mode: 0o600 }).catch((error: unknown) => {
       throw new Error(`listening on ${config.socketPath}: ${(error as Error).message}`, { cause: error });
     });
+    socketInode = statSync(config.socketPath).ino;
+    if (cluster) await advertiseCapacity(cluster, config.peerpodsLimitPerNode, adaptor);
   } catch (error) {
     probe?.close();
+    await server?.close();
     // Sandboxes being adopted stay as their records say, for a start that succeeds; their sockets
     // and proxies go.
     const kept = await sandboxes.stopAll({ keepRunning: true });
@@ -156,13 +193,67 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   // Ready once shims can connect, as a Type=notify unit expects; sent from this process.
   await notifyServiceManager('READY=1', warn);
 
+  const serving = server;
+  // Kubernetes mode, when a newer daemon pod claims the node: everything running is left to it.
+  let handover: Promise<void> | undefined;
+  let idle: NodeJS.Timeout | undefined;
+  const handOver = (newOwner: string): Promise<void> =>
+    (handover ??= (async () => {
+      adaptor.info(
+        `node ${cluster!.nodeName} is now owned by daemon pod ${newOwner}: handing the running sandboxes over to it`,
+      );
+      probe?.close();
+      await orphans.stop();
+      const kept = await sandboxes.stopAll({ keepRunning: true });
+      await provider
+        .teardown({ keepInstances: true })
+        .catch((error: unknown) => adaptor.warn(`provider teardown: ${String(error)}`));
+      // Last: the new daemon takes the socket (and adopts) once it stops accepting.
+      await closeLeavingSuccessor(config.socketPath, socketInode, () => serving.shutdown(5000));
+      // Exiting would make kubelet restart this container, which would claim the node back.
+      idle = setInterval(() => {}, 2 ** 30);
+      adaptor.info(
+        `handed ${kept} running sandbox(es) over to daemon pod ${newOwner}; serving nothing until this pod is deleted`,
+      );
+    })());
+  const ownership =
+    cluster &&
+    watchOwnership({
+      api: cluster.api,
+      nodeName: cluster.nodeName,
+      podUid: cluster.podUid,
+      log: adaptor.child('k8s'),
+      pollIntervalMs: options.kubernetes?.ownershipPollIntervalMs,
+      onSuperseded: (owner) => void handOver(owner),
+    });
+
   let stopping: Promise<void> | undefined;
   return {
     sandboxes,
     recovery,
     orphans,
+    get handedOver() {
+      return handover !== undefined;
+    },
     stop: () => {
       stopping ??= (async () => {
+        ownership?.stop();
+        if (cluster && !handover) {
+          // Only the node's owner withdraws the capacity and removes the socket (upstream's rule).
+          const owner = await cluster.capacity.withdrawIfOwner().catch((error: unknown) => {
+            adaptor.warn(
+              `withdrawing ${PEERPODS_RESOURCE} from node ${cluster.nodeName}: ${(error as Error).message}`,
+            );
+            return true;
+          });
+          if (!owner) void handOver(await cluster.capacity.owner().catch(() => 'another daemon pod'));
+        }
+        if (handover) {
+          await handover;
+          clearInterval(idle);
+          adaptor.info('stopped');
+          return;
+        }
         const keep = config.keepPodsOnExit;
         adaptor.info(
           keep
@@ -170,7 +261,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             : `stopping: ${sandboxes.size} sandbox(es) to clean up`,
         );
         await notifyServiceManager('STOPPING=1', warn);
-        const closing = server.shutdown(5000);
+        const closing = serving.shutdown(5000);
         await orphans.stop();
         probe?.close();
         const kept = await sandboxes.stopAll({ keepRunning: keep });
@@ -188,31 +279,36 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   };
 }
 
-/**
- * Kubernetes mode's start: the startup probe (upstream's PROBE_PORT, default 8000). Outside a
- * cluster, one line says what is off.
- */
+/** `kata.peerpods.io/vm` = PEERPODS_LIMIT_PER_NODE in the node's capacity; a limit < 0 advertises none. */
+async function advertiseCapacity(cluster: KubernetesMode, limit: number, log: Logger): Promise<void> {
+  if (limit < 0) {
+    log.info(`-peerpods-limit-per-node is ${limit}: no ${PEERPODS_RESOURCE} capacity advertised`);
+    return;
+  }
+  await cluster.capacity.advertise(limit).catch((error: unknown) => {
+    throw new Error(
+      `advertising ${PEERPODS_RESOURCE} on node ${cluster.nodeName}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  });
+  log.info(`advertised ${PEERPODS_RESOURCE}: ${limit} on node ${cluster.nodeName}`);
+}
+
+/** Kubernetes mode's startup probe (upstream's PROBE_PORT, default 8000). */
 async function startClusterProbe(
   env: NodeJS.ProcessEnv,
   socketPath: string,
   recovered: Promise<unknown>,
   log: Logger,
-): Promise<Server | undefined> {
-  const cluster = detectCluster(env);
-  if (!cluster.inCluster) {
-    log.info(
-      `not running in a Kubernetes cluster (${cluster.reason}): the extended resource, PeerPod objects, image pull secrets and the startup probe are off`,
-    );
-    return undefined;
-  }
+): Promise<Server> {
   const port = Number(env.PROBE_PORT?.trim() || 8000);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new Error(`invalid PROBE_PORT ${JSON.stringify(env.PROBE_PORT)}: must be a port number`);
   const probe = await startStartupProbe({ port, socketPath, recovered }).catch((error: unknown) => {
     throw new Error(`startup probe on 127.0.0.1:${port}: ${(error as Error).message}`, { cause: error });
   });
-  log.info(
-    `Kubernetes mode for node ${cluster.nodeName} (${cluster.via}): startup probe on 127.0.0.1:${port}/startup`,
-  );
+  log.info(`startup probe on 127.0.0.1:${port}/startup`);
   return probe;
 }

@@ -20,6 +20,7 @@ import {
 import { AgentProxy } from './agent-proxy';
 import type { DaemonConfig } from './daemon-config';
 import type { PullAuthResult } from './kubernetes/image-pull-auth';
+import type { PeerPodObjects } from './kubernetes/peer-pod-objects';
 import type { Sandbox } from './sandbox';
 import { SANDBOX_ID } from './sandbox-id';
 import { type SandboxRecord, writeSandboxRecord } from './sandbox-record';
@@ -50,6 +51,8 @@ export interface SandboxManagerDeps {
   log: Logger;
   /** Kubernetes mode: the pod's image pull secrets as auth.json (absent outside a cluster). */
   imagePullAuth?: (podNamespace: string, podName: string) => Promise<PullAuthResult>;
+  /** Kubernetes mode: a PeerPod object per instance, for peerpod-ctrl. */
+  peerPods?: Pick<PeerPodObjects, 'created' | 'released'>;
   /** Where the daemon's own clock for "daemon time" breakdowns is reported (benchmarks, logs). */
   onPhase?: (sandboxId: string, phase: string, ms: number) => void;
 }
@@ -66,6 +69,8 @@ export class SandboxManager {
   private readonly proxyLog: Logger;
   /** Set by a shutdown that keeps running sandboxes. */
   private leaving = false;
+  /** Set once stopAll began: no new sandbox may start behind its back. */
+  private closed = false;
   /** Ids of the previous run's sandboxes that this start removed instead of adopting. */
   private readonly removedAtStart = new Set<string>();
 
@@ -87,6 +92,7 @@ export class SandboxManager {
     annotations: Readonly<Record<string, string>>,
     netnsPath: string,
   ): Promise<string> {
+    if (this.closed) throw new Error('the daemon is shutting down: no new sandboxes');
     if (id === '') throw new Error('empty sandbox id');
     if (!SANDBOX_ID.test(id)) throw new Error(`invalid sandbox id ${JSON.stringify(id)}`);
     const parsed = parseSandboxAnnotations(annotations);
@@ -225,6 +231,7 @@ export class SandboxManager {
     const kept: Sandbox[] = [];
     // An adoption cut short here gives its sandbox back as it found it, for the next start.
     this.leaving = options.keepRunning === true;
+    this.closed = true;
     await Promise.all(
       [...this.sandboxes.values()].map(async (sandbox) => {
         const keepable =
@@ -264,6 +271,7 @@ export class SandboxManager {
       podNetwork: record.podNetwork,
       instance: record.instance,
       tunnelUp: record.tunnelUp,
+      ...(record.peerPod ? { peerPod: record.peerPod } : {}),
       adopted: true,
     };
     this.sandboxes.set(record.id, sandbox);
@@ -354,6 +362,7 @@ export class SandboxManager {
         podNetwork: sandbox.podNetwork,
         ...(sandbox.instance ? { instance: sandbox.instance } : {}),
         tunnelUp: state === 'running' || sandbox.tunnelUp === true,
+        ...(sandbox.peerPod ? { peerPod: sandbox.peerPod } : {}),
       });
     } catch (error) {
       this.cloudLog.warn(
@@ -431,6 +440,10 @@ export class SandboxManager {
     this.record(sandbox, 'starting');
     this.cloudLog.info(`created an instance ${instance.name} for sandbox ${sandbox.id}`);
     for (const wake of [...this.instanceWaiters]) wake();
+    if (this.deps.peerPods) {
+      sandbox.peerPod = await this.deps.peerPods.created(sandbox, instance.id);
+      if (sandbox.peerPod) this.record(sandbox, 'starting');
+    }
     signal.throwIfAborted();
     const address = instance.ips[0];
     if (!address) throw new Error('instance IP is not available');
@@ -482,6 +495,8 @@ export class SandboxManager {
       try {
         await this.deps.provider.deleteInstance(id, AbortSignal.timeout(CLEANUP_BUDGET_MS));
         log.info(`deleted an instance ${id} for sandbox ${sandbox.id}`);
+        if (sandbox.peerPod) await this.deps.peerPods?.released(sandbox.podNamespace, sandbox.peerPod);
+        sandbox.peerPod = undefined;
       } catch (error) {
         log.warn(`failed to delete an instance ${id} for sandbox ${sandbox.id}: ${(error as Error).message}`);
       }

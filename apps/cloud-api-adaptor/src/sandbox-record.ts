@@ -25,6 +25,8 @@ export interface SandboxRecord {
   readonly instance?: Instance;
   /** Whether the worker side of the tunnel was built. */
   readonly tunnelUp: boolean;
+  /** Kubernetes mode: the PeerPod object of the instance, released once the instance is deleted. */
+  readonly peerPod?: string;
 }
 
 /** Replaces the record atomically (see writeFileAtomically; the pods dir is tmpfs by default). */
@@ -103,6 +105,8 @@ export function parseSandboxRecord(text: string, id: string): SandboxRecord {
       throw new Error(`${RECORD_FILE}: instance must have an id and a list of IPs`);
     instance = { id: i.id, name: typeof i.name === 'string' ? i.name : '', ips: i.ips as string[] };
   }
+  if (r.peerPod !== undefined && (typeof r.peerPod !== 'string' || r.peerPod === ''))
+    throw new Error(`${RECORD_FILE}: peerPod must be a non-empty string`);
   if (state === 'running' && instance === undefined)
     throw new Error(`${RECORD_FILE}: a running sandbox must have its instance`);
   return {
@@ -115,5 +119,6 @@ export function parseSandboxRecord(text: string, id: string): SandboxRecord {
     podNetwork: network as unknown as PodNetwork,
     ...(instance ? { instance } : {}),
     tunnelUp: r.tunnelUp === true,
+    ...(typeof r.peerPod === 'string' ? { peerPod: r.peerPod } : {}),
   };
 }

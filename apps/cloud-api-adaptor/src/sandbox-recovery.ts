@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '@peerpods/log';
 import type { WorkerNetwork } from '@peerpods/podnetwork';
 import type { OwnedInstance, Provider } from '@peerpods/providers';
+import type { PeerPodObjects } from './kubernetes/peer-pod-objects';
 import type { SandboxManager } from './sandbox-manager';
 import { readSandboxRecords, type SandboxRecord } from './sandbox-record';
 
@@ -12,6 +13,8 @@ export interface RecoveryOptions {
   network: WorkerNetwork;
   sandboxes: SandboxManager;
   log: Logger;
+  /** Kubernetes mode: a dropped sandbox's PeerPod is released once its instance is gone. */
+  peerPods?: Pick<PeerPodObjects, 'released'>;
 }
 
 export interface Recovery {
@@ -114,13 +117,20 @@ async function cleanUp(
     ? `its instance ${record.instance!.id} is gone`
     : `it was ${record.state} when the previous run ended`;
   const removed: string[] = [];
+  let deleted = true;
   for (const id of gone ? [] : ids) {
     try {
       await provider.deleteInstance(id, AbortSignal.timeout(600_000));
       removed.push(`instance ${id}`);
     } catch (error) {
+      deleted = false;
       log.warn(`sandbox ${record.id}: deleting its instance ${id}: ${(error as Error).message}`);
     }
+  }
+  // Kept with its finalizer while the instance may still exist: peerpod-ctrl deletes it then.
+  if (record.peerPod && deleted && options.peerPods) {
+    await options.peerPods.released(record.podNamespace, record.peerPod);
+    removed.push(`the finalizer of PeerPod ${record.peerPod}`);
   }
   try {
     await network.teardown({

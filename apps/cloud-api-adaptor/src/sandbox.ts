@@ -22,6 +22,8 @@ export interface Sandbox {
   /** The `#cloud-config` text the instance boots with. */
   userData?: string;
   instance?: Instance;
+  /** Kubernetes mode: the name of the instance's PeerPod object (in the pod's namespace). */
+  peerPod?: string;
   /** Set once the worker side of the tunnel exists. */
   tunnelUp?: boolean;
   proxy?: AgentProxy;

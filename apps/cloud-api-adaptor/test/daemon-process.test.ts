@@ -116,11 +116,11 @@ test('start-up: one warning for each flag that is accepted but has no effect yet
     const warnings = output()
       .split('\n')
       .filter((line) => line.includes('has no effect in this version'));
-    assert.equal(warnings.length, 3, output());
+    assert.equal(warnings.length, 2, output());
     assert.ok(warnings.some((w) => w.includes('-ext-network-via-podvm (set) has no effect')));
     assert.ok(warnings.some((w) => w.includes('-pod-subnet-cidrs (set by its env var) has no effect')));
-    // Its default of 10 promises a limit that nothing enforces yet: said even when not set.
-    assert.ok(warnings.some((w) => w.includes('-peerpods-limit-per-node (its default) has no effect')));
+    // Enforced now (Kubernetes mode's extended resource): no longer warned about.
+    assert.ok(!output().includes('-peerpods-limit-per-node ('));
     assert.ok(!output().includes('-enable-scratch-space ('), 'not set, not promised: no warning');
   } finally {
     child.kill('SIGKILL');
@@ -133,7 +133,7 @@ test('-log-format json: every line is JSON; the banner and the configuration are
   const dir = tempDir();
   const { child, output } = startProcess(
     ['scripted', '-socket', join(dir, 'h.sock'), '-pods-dir', join(dir, 'pods'), '-log-format', 'json'],
-    { SCRIPTED_TOKEN: 'hunter2-secret', LOG_LEVEL: 'info' },
+    { SCRIPTED_TOKEN: 'hunter2-secret', LOG_LEVEL: 'info', POD_SUBNET_CIDRS: '10.244.0.0/16' },
   );
   try {
     await waitFor(() => output().includes('server started'), 'the daemon to start');
@@ -158,18 +158,19 @@ test('-log-format json: every line is JSON; the banner and the configuration are
     assert.equal(config['log-format'], 'json');
     assert.equal(config['proxy-timeout'], '5m0s');
     assert.doesNotMatch(output(), /hunter2-secret/);
-    assert.ok(records.some((r) => r.level === 'warn' && /peerpods-limit-per-node/.test(String(r.msg))));
+    assert.ok(records.some((r) => r.level === 'warn' && /pod-subnet-cidrs/.test(String(r.msg))));
   } finally {
     child.kill('SIGKILL');
   }
   const quiet = startProcess(['scripted', '-socket', join(dir, 'q.sock'), '-pods-dir', join(dir, 'pods2')], {
     LOG_LEVEL: 'warn',
+    POD_SUBNET_CIDRS: '10.244.0.0/16',
   });
   try {
     await waitFor(() => quiet.output().includes('has no effect'), 'the warning');
     await new Promise((r) => setTimeout(r, 300));
     assert.doesNotMatch(quiet.output(), /server started|server config/, 'info lines dropped at warn');
-    assert.match(quiet.output(), /\[adaptor\] WARNING: -peerpods-limit-per-node/);
+    assert.match(quiet.output(), /\[adaptor\] WARNING: -pod-subnet-cidrs/);
   } finally {
     quiet.child.kill('SIGKILL');
   }

@@ -46,13 +46,16 @@ export async function startTestDaemon(
     network?: (settings: { vxlanPort: number; vxlanMinId: number }) => WorkerNetwork;
     imagePullAuth?: DaemonOptions['imagePullAuth'];
     env?: NodeJS.ProcessEnv;
+    kubernetes?: DaemonOptions['kubernetes'];
+    /** Shared with another test daemon: the same pretend cloud. */
+    state?: ScriptedState;
   } = {},
 ): Promise<TestDaemon> {
   const dir = tempDir();
   const socketPath = typeof flags.socket === 'string' ? flags.socket : join(dir, 'hypervisor.sock');
-  const podsDir = join(dir, 'pods');
+  const podsDir = typeof flags['pods-dir'] === 'string' ? flags['pods-dir'] : join(dir, 'pods');
   const port = await freePort();
-  const { factory, state } = scriptedProvider();
+  const { factory, state } = scriptedProvider({ state: options.state });
   const { values } = resolveOptions(
     COMMON_OPTIONS,
     {
@@ -77,6 +80,7 @@ export async function startTestDaemon(
     network,
     imagePullAuth: options.imagePullAuth,
     env: options.env ?? {},
+    kubernetes: options.kubernetes,
   });
   after(() => daemon.stop());
   const once = async <T>(

@@ -45,10 +45,8 @@ test('auth.json from the service account’s and the pod’s secrets, both kinds
         opaque: { type: 'Opaque', data: { token: b64('x') } },
       },
       {
-        spec: {
-          serviceAccountName: 'builder',
-          imagePullSecrets: [{ name: 'pod-cfg' }, { name: 'gone' }, { name: 'opaque' }],
-        },
+        serviceAccountName: 'builder',
+        imagePullSecrets: [{ name: 'pod-cfg' }, { name: 'gone' }, { name: 'opaque' }],
       },
       { imagePullSecrets: [{ name: 'sa-json' }] },
     ),
@@ -68,7 +66,7 @@ test('auth.json from the service account’s and the pod’s secrets, both kinds
 });
 
 test('no secrets, or a pod that cannot be read: no auth.json, and the reason is noted', async () => {
-  assert.deepEqual(await imagePullAuth(source({}, { spec: {} }, {}), 'ns', 'p'), { notes: [] });
+  assert.deepEqual(await imagePullAuth(source({}, {}, {}), 'ns', 'p'), { notes: [] });
   const unreadable: PullSecretSource = {
     ...source({}),
     getPod: async () => {
@@ -85,7 +83,7 @@ test('over 12 KiB: not given to the pod VM, with a note that names no secret con
   const result = await imagePullAuth(
     source(
       { huge: dockerConfigJson({ 'big.example': { auth: big } }) },
-      { spec: { imagePullSecrets: [{ name: 'huge' }] } },
+      { imagePullSecrets: [{ name: 'huge' }] },
     ),
     'ns',
     'p',
@@ -104,7 +102,7 @@ test('CreateVM puts auth.json in the user-data, and the secret reaches no log li
         imagePullAuth(
           source(
             { pull: dockerConfigJson({ 'quay.io': { auth } }) },
-            { spec: { imagePullSecrets: [{ name: 'pull' }] } },
+            { imagePullSecrets: [{ name: 'pull' }] },
           ),
           namespace,
           podName,

@@ -7,14 +7,12 @@
  * entry for the same registry wins. Nothing of a secret is ever logged, only secret names.
  */
 
-/** The few API objects this needs, as the Kubernetes API returns them (data values base64). */
+/** The few API reads this needs (a subset of KubeApi; secret data values base64, as the API has them). */
 export interface PullSecretSource {
   getPod(
     namespace: string,
     name: string,
-  ): Promise<{
-    spec?: { serviceAccountName?: string; imagePullSecrets?: { name?: string }[] };
-  }>;
+  ): Promise<{ serviceAccountName?: string; imagePullSecrets?: { name?: string }[] }>;
   getServiceAccount(namespace: string, name: string): Promise<{ imagePullSecrets?: { name?: string }[] }>;
   /** Rejects for a missing or forbidden secret; such secrets are skipped. */
   getSecret(namespace: string, name: string): Promise<{ type?: string; data?: Record<string, string> }>;
@@ -58,7 +56,7 @@ export async function imagePullAuth(
   } catch (error) {
     return { notes: [`reading pod ${namespace}/${podName}: ${(error as Error).message}`] };
   }
-  const accountName = pod.spec?.serviceAccountName || 'default';
+  const accountName = pod.serviceAccountName || 'default';
   let accountSecrets: { name?: string }[] = [];
   try {
     accountSecrets = (await source.getServiceAccount(namespace, accountName)).imagePullSecrets ?? [];
@@ -66,7 +64,7 @@ export async function imagePullAuth(
     notes.push(`reading service account ${namespace}/${accountName}: ${(error as Error).message}`);
   }
   const auths: Record<string, { auth: string }> = {};
-  for (const ref of [...accountSecrets, ...(pod.spec?.imagePullSecrets ?? [])]) {
+  for (const ref of [...accountSecrets, ...(pod.imagePullSecrets ?? [])]) {
     if (!ref.name) continue;
     let registries: Record<string, Entry> | undefined;
     try {
