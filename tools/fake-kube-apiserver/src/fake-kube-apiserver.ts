@@ -78,25 +78,34 @@ export class FakeKubeApiserver {
     this.#server = server;
   }
 
-  static async start(): Promise<FakeKubeApiserver> {
+  /**
+   * On 127.0.0.1 (a free port), or on a unix socket: a relay in another network namespace can reach
+   * that one (see tools/local-demo's apiserver in the worker).
+   */
+  static async start(options: { socketPath?: string } = {}): Promise<FakeKubeApiserver> {
     let fake!: FakeKubeApiserver;
     const server = createServer((request, response) => fake.#handle(request, response));
     fake = new FakeKubeApiserver(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) =>
+      options.socketPath ? server.listen(options.socketPath, resolve) : server.listen(0, '127.0.0.1', resolve),
+    );
     return fake;
   }
 
+  /** Its http://127.0.0.1:<port> URL (TCP only). */
   get url(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    const address = this.#server.address();
+    if (typeof address === 'string' || address === null) throw new Error('the fake listens on a unix socket');
+    return `http://127.0.0.1:${(address as AddressInfo).port}`;
   }
 
-  /** A kubeconfig (YAML is a JSON superset) that points at this fake. */
-  kubeconfig(): string {
+  /** A kubeconfig (YAML is a JSON superset) that points at this fake, or at `server` (a relay to it). */
+  kubeconfig(server = this.url): string {
     return JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
       // The client refuses plain HTTP unless TLS verification is off: there is no TLS to verify.
-      clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
+      clusters: [{ name: 'fake', cluster: { server, 'insecure-skip-tls-verify': true } }],
       users: [{ name: 'fake', user: { token: 'fake-token' } }],
       contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
       'current-context': 'fake',

@@ -57,6 +57,8 @@ export class AdaptorProcess {
     extraArgs?: readonly string[];
     /** The provider's name, flags and environment; default the local provider on `dir`. */
     provider?: ProviderLaunch;
+    /** More environment for the daemon (Kubernetes mode's NODE_NAME, KUBECONFIG…). */
+    env?: Readonly<Record<string, string>>;
     timeoutMs?: number;
   }): Promise<AdaptorProcess> {
     const paths = adaptorPaths(options.dir);
@@ -82,7 +84,7 @@ export class AdaptorProcess {
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
-        env: { ...process.env, ...options.provider?.env },
+        env: { ...process.env, ...options.provider?.env, ...options.env },
       },
     );
     const adaptor = new AdaptorProcess(child, paths);

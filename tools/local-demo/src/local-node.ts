@@ -16,6 +16,7 @@ import {
   teardownSandbox,
 } from '@peerpods/shim-client';
 import { AdaptorProcess, adaptorPaths } from './adaptor-process';
+import { type ApiserverInWorker, startApiserverInWorker } from './apiserver-in-worker';
 import { FakeCloudProcess } from './fake-cloud';
 import { findLeftovers, type LeftoverScope, removeLeftovers } from './leftovers';
 import { LibvirtCloud } from './libvirt-cloud';
@@ -32,6 +33,13 @@ export interface LocalNodeOptions {
   name: string;
   /** Extra cloud-api-adaptor flags. */
   adaptorArgs?: readonly string[];
+  /** More environment for cloud-api-adaptor. */
+  adaptorEnv?: Readonly<Record<string, string>>;
+  /**
+   * Kubernetes mode: a fake kube-apiserver reachable from the worker, holding a Node named after it,
+   * and the daemon started with KUBECONFIG, NODE_NAME, CLOUD_PROVIDER and this POD_UID.
+   */
+  kubernetes?: { podUid: string };
   /**
    * Default `local`; `aws` and `azure` run the daemon's provider against its fake cloud in the worker;
    * `libvirt` against a real libvirtd there, booting QEMU VMs from an image built with dist/bin.
@@ -60,6 +68,8 @@ export class LocalNode {
     private readonly options: LocalNodeOptions,
     /** The fake cloud, or libvirtd, behind the provider; absent with the local provider. */
     readonly cloud: DemoCloud | undefined,
+    /** Kubernetes mode's fake API server. */
+    readonly kube: ApiserverInWorker | undefined,
   ) {
     this.adaptor = adaptor;
     this.#stopWeb = stopWeb;
@@ -77,9 +87,24 @@ export class LocalNode {
     let worker: WorkerNode | undefined;
     let web: { stop: () => Promise<void> } | undefined;
     let cloud: DemoCloud | undefined;
+    let kube: ApiserverInWorker | undefined;
     try {
       worker = await createWorkerNode(options.name);
       web = await startWorkerWebServer(worker);
+      if (options.kubernetes) {
+        kube = await startApiserverInWorker(worker);
+        kube.fake.put('nodes', { metadata: { name: worker.name }, status: { capacity: { cpu: '2' } } });
+        options = {
+          ...options,
+          adaptorEnv: {
+            ...options.adaptorEnv,
+            KUBECONFIG: kube.kubeconfigPath,
+            NODE_NAME: worker.name,
+            POD_UID: options.kubernetes.podUid,
+            CLOUD_PROVIDER: options.provider ?? 'local',
+          },
+        };
+      }
       if (options.provider === 'vsphere') {
         cloud = await VsphereCloud.start({ worker, binDir: options.binDir, paths: adaptorPaths(dir), dir });
       } else if (options.provider === 'libvirt') {
@@ -100,9 +125,11 @@ export class LocalNode {
         dir,
         extraArgs: options.adaptorArgs,
         provider: cloud?.launch(),
+        env: options.adaptorEnv,
       });
-      return new LocalNode(worker, dir, adaptor, web.stop, options, cloud);
+      return new LocalNode(worker, dir, adaptor, web.stop, options, cloud, kube);
     } catch (error) {
+      await kube?.stop();
       await cloud?.stop();
       await web?.stop();
       if (worker) await removeWorkerNode(worker);
@@ -162,7 +189,26 @@ export class LocalNode {
       dir: this.dir,
       extraArgs: this.options.adaptorArgs,
       provider: this.cloud?.launch(),
+      env: this.options.adaptorEnv,
     });
+  }
+
+  /**
+   * A second daemon beside the running one, as a DaemonSet's surge rollout starts it (Kubernetes
+   * mode: `env` gives it its own POD_UID). Resolves once it serves; from then on it is this node's
+   * daemon, and the previous one is returned for the caller to stop.
+   */
+  async surgeAdaptor(env: Readonly<Record<string, string>>): Promise<AdaptorProcess> {
+    const previous = this.adaptor;
+    this.adaptor = await AdaptorProcess.start({
+      binDir: this.options.binDir,
+      worker: this.worker,
+      dir: this.dir,
+      extraArgs: this.options.adaptorArgs,
+      provider: this.cloud?.launch(),
+      env: { ...this.options.adaptorEnv, ...env },
+    });
+    return previous;
   }
 
   /** What is left of pods that should be gone (the daemon still running). */
@@ -192,6 +238,7 @@ export class LocalNode {
           )
         : [];
       await this.cloud?.stop();
+      await this.kube?.stop();
       await deleteBridge({ workerNetns: this.worker.path });
       const left = [...instances, ...(await findLeftovers(this.scope(true)))];
       if (left.length > 0) await removeLeftovers(this.scope(true));

@@ -187,3 +187,65 @@ test('local: SIGTERM with -keep-pods-on-exit (a DaemonSet rollout) leaves 2 runn
   assert.deepEqual(await node.leftoversWhileRunning(), []);
   assert.deepEqual(await node.stop(), []);
 });
+
+test('local, Kubernetes mode: a surge rollout hands 2 running pods from the old daemon to the new one, each still reaching the same pod VM through the same tunnel; the old one, stopped, leaves capacity and socket alone; the new one withdraws them at its stop', {
+  timeout: 240_000,
+}, async () => {
+  const node = await startNode({ kubernetes: { podUid: 'uid-old' } });
+  const kube = node.kube!.fake;
+  const vmCapacity = () =>
+    (kube.get('nodes', node.worker.name)?.status as { capacity?: Record<string, string> } | undefined)
+      ?.capacity?.['kata.peerpods.io/vm'];
+  const owner = () =>
+    kube.get('nodes', node.worker.name)?.metadata?.annotations?.['kata.peerpods.io/caa-owner'];
+  const pods: LaunchedSandbox[] = [];
+  for (const suffix of ['a', 'b']) {
+    const podName = `${node.worker.name}-${suffix}`;
+    kube.put('pods', { metadata: { name: podName, namespace: 'default' }, spec: {} });
+    pods.push(await node.launchPod({ podName }));
+  }
+  const before = await Promise.all(pods.map((pod) => vmIdentity(node, pod.agent)));
+  const rulesBefore = await notrackLines(node);
+  assert.deepEqual([owner(), vmCapacity()], ['uid-old', '10']);
+  assert.equal(kube.list('peerpods', 'default').length, 2);
+
+  // The rollout starts the new daemon pod beside the old one; it serves once the old one handed over.
+  const old = await node.surgeAdaptor({ POD_UID: 'uid-new' });
+  assert.match(old.output, /handed 2 running sandbox\(es\) over to daemon pod uid-new/);
+  await node.adaptor.waitForLog(/restart: 2 sandbox\(es\) adopted, 0 dropped/, 60_000);
+  for (const pod of pods) {
+    pod.agent.close();
+    pod.hypervisor.close();
+  }
+  for (const [i, pod] of pods.entries()) {
+    const agent = await AgentSession.connect(pod.state.agentSocketPath);
+    try {
+      assert.equal(await vmIdentity(node, agent), before[i], `pod ${i} reaches the same pod VM`);
+      assert.ok(
+        (await fetchThroughTunnel(node, pod, agent)).includes(WEB_PAGE),
+        'the tunnel still carries traffic',
+      );
+    } finally {
+      agent.close();
+    }
+  }
+  assert.deepEqual((await notrackLines(node)).sort(), rulesBefore.sort(), 'the same tunnels, no more');
+
+  // The rollout then deletes the old pod: it owns nothing any more and touches nothing.
+  assert.equal(await old.stop(), 0);
+  assert.doesNotMatch(old.output, /stopped sandbox|deleted an instance/);
+  assert.deepEqual([owner(), vmCapacity()], ['uid-new', '10']);
+
+  for (const pod of pods) {
+    const stopped = await teardownSandbox(pod.state, { stateDir: false });
+    assert.deepEqual(stopped.errors, []);
+  }
+  assert.deepEqual(
+    kube.list('peerpods', 'default').map((peerPod) => peerPod.metadata?.finalizers),
+    [undefined, undefined],
+    'both PeerPods released by the daemon that deleted their instances',
+  );
+  assert.equal(await node.adaptor.stop(), 0);
+  assert.equal(vmCapacity(), undefined, 'the owner withdrew the capacity');
+  assert.deepEqual(await node.stop(), []);
+});

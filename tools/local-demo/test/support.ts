@@ -11,7 +11,13 @@ let counter = 0;
 
 /** A worker node with cloud-api-adaptor running; stopped (and checked for leftovers) by `finish`, or after the file. */
 export async function startNode(
-  options: { provider?: DemoProvider; adaptorArgs?: readonly string[]; libvirtImage?: string } = {},
+  options: {
+    provider?: DemoProvider;
+    adaptorArgs?: readonly string[];
+    adaptorEnv?: Readonly<Record<string, string>>;
+    kubernetes?: { podUid: string };
+    libvirtImage?: string;
+  } = {},
 ): Promise<LocalNode> {
   requireRoot();
   counter++;
