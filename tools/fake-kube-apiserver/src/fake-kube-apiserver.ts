@@ -37,6 +37,62 @@ const RESOURCES = {
 } as const;
 type Resource = keyof typeof RESOURCES;
 
+const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'watch'];
+
+/** Discovery, as kubectl reads it before any request: which groups, versions and resources exist. */
+function discovery(path: string): unknown {
+  const resourceList = (groupVersion: string, group: string) => ({
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion,
+    resources: Object.entries(RESOURCES)
+      .filter(([, spec]) => spec.group === group)
+      .flatMap(([name, spec]) => [
+        {
+          name,
+          singularName: spec.kind.toLowerCase(),
+          namespaced: spec.namespaced,
+          kind: spec.kind,
+          verbs: VERBS,
+        },
+        ...(name === 'nodes'
+          ? [
+              {
+                name: 'nodes/status',
+                singularName: '',
+                namespaced: false,
+                kind: 'Node',
+                verbs: ['get', 'patch'],
+              },
+            ]
+          : []),
+      ]),
+  });
+  const peerPodsVersion = { groupVersion: 'confidentialcontainers.org/v1alpha1', version: 'v1alpha1' };
+  switch (path) {
+    case '/api':
+      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
+    case '/apis':
+      return {
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: [
+          {
+            name: 'confidentialcontainers.org',
+            versions: [peerPodsVersion],
+            preferredVersion: peerPodsVersion,
+          },
+        ],
+      };
+    case '/api/v1':
+      return resourceList('v1', '');
+    case '/apis/confidentialcontainers.org/v1alpha1':
+      return resourceList('confidentialcontainers.org/v1alpha1', 'confidentialcontainers.org');
+    default:
+      return undefined;
+  }
+}
+
 /** An open watch: its stream, and which objects it follows. */
 interface Watcher {
   resource: Resource;
@@ -87,7 +143,9 @@ export class FakeKubeApiserver {
     const server = createServer((request, response) => fake.#handle(request, response));
     fake = new FakeKubeApiserver(server);
     await new Promise<void>((resolve) =>
-      options.socketPath ? server.listen(options.socketPath, resolve) : server.listen(0, '127.0.0.1', resolve),
+      options.socketPath
+        ? server.listen(options.socketPath, resolve)
+        : server.listen(0, '127.0.0.1', resolve),
     );
     return fake;
   }
@@ -224,6 +282,11 @@ export class FakeKubeApiserver {
     this.requests.push(`${request.method} ${request.url} ${contentType}`.trim());
     try {
       const url = new URL(request.url ?? '/', 'http://fake');
+      const described = request.method === 'GET' ? discovery(url.pathname.replace(/\/$/, '')) : undefined;
+      if (described) {
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(described));
+        return;
+      }
       const watch = url.searchParams.get('watch');
       if (request.method === 'GET' && (watch === 'true' || watch === '1')) {
         this.#watch(url, response);
