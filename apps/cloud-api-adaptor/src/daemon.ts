@@ -13,10 +13,10 @@ import { TtrpcServer } from '@peerpods/ttrpc';
 import { COMMON_OPTIONS } from './common-options';
 import type { DaemonConfig } from './daemon-config';
 import { hypervisorMethods } from './hypervisor-service';
+import { Handover } from './kubernetes/handover';
 import type { PullAuthResult } from './kubernetes/image-pull-auth';
 import { enterKubernetesMode, type KubernetesMode } from './kubernetes/kubernetes-mode';
 import { CAA_OWNER_ANNOTATION, PEERPODS_RESOURCE } from './kubernetes/node-capacity';
-import { watchOwnership } from './kubernetes/ownership-watch';
 import { startStartupProbe } from './kubernetes/startup-probe';
 import { OrphanSweeper } from './orphan-sweeper';
 import { podVmInfoMethods } from './podvminfo-service';
@@ -194,37 +194,23 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   await notifyServiceManager('READY=1', warn);
 
   const serving = server;
-  // Kubernetes mode, when a newer daemon pod claims the node: everything running is left to it.
-  let handover: Promise<void> | undefined;
-  let idle: NodeJS.Timeout | undefined;
-  const handOver = (newOwner: string): Promise<void> =>
-    (handover ??= (async () => {
-      adaptor.info(
-        `node ${cluster!.nodeName} is now owned by daemon pod ${newOwner}: handing the running sandboxes over to it`,
-      );
-      probe?.close();
-      await orphans.stop();
-      const kept = await sandboxes.stopAll({ keepRunning: true });
-      await provider
-        .teardown({ keepInstances: true })
-        .catch((error: unknown) => adaptor.warn(`provider teardown: ${String(error)}`));
-      // Last: the new daemon takes the socket (and adopts) once it stops accepting.
-      await closeLeavingSuccessor(config.socketPath, socketInode, () => serving.shutdown(5000));
-      // Exiting would make kubelet restart this container, which would claim the node back.
-      idle = setInterval(() => {}, 2 ** 30);
-      adaptor.info(
-        `handed ${kept} running sandbox(es) over to daemon pod ${newOwner}; serving nothing until this pod is deleted`,
-      );
-    })());
-  const ownership =
+  const handover =
     cluster &&
-    watchOwnership({
-      api: cluster.api,
-      nodeName: cluster.nodeName,
-      podUid: cluster.podUid,
-      log: adaptor.child('k8s'),
+    new Handover({
+      cluster,
+      log: adaptor,
       pollIntervalMs: options.kubernetes?.ownershipPollIntervalMs,
-      onSuperseded: (owner) => void handOver(owner),
+      leave: async () => {
+        probe?.close();
+        await orphans.stop();
+        const kept = await sandboxes.stopAll({ keepRunning: true });
+        await provider
+          .teardown({ keepInstances: true })
+          .catch((error: unknown) => adaptor.warn(`provider teardown: ${String(error)}`));
+        return kept;
+      },
+      releaseSocket: () =>
+        closeLeavingSuccessor(config.socketPath, socketInode, () => serving.shutdown(5000)),
     });
 
   let stopping: Promise<void> | undefined;
@@ -233,24 +219,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     recovery,
     orphans,
     get handedOver() {
-      return handover !== undefined;
+      return handover?.started ?? false;
     },
     stop: () => {
       stopping ??= (async () => {
-        ownership?.stop();
-        if (cluster && !handover) {
-          // Only the node's owner withdraws the capacity and removes the socket (upstream's rule).
-          const owner = await cluster.capacity.withdrawIfOwner().catch((error: unknown) => {
-            adaptor.warn(
-              `withdrawing ${PEERPODS_RESOURCE} from node ${cluster.nodeName}: ${(error as Error).message}`,
-            );
-            return true;
-          });
-          if (!owner) void handOver(await cluster.capacity.owner().catch(() => 'another daemon pod'));
-        }
-        if (handover) {
-          await handover;
-          clearInterval(idle);
+        if (await handover?.atStop()) {
           adaptor.info('stopped');
           return;
         }
