@@ -1,7 +1,10 @@
 // npm run bench:restart — restart survival: the daemon killed (SIGKILL) with 20 live pods and
 // started again; the time from its start until every pod answers an agent call over a fresh
 // connection, and the p50 per pod. The reference, in the same run: a fresh start with no pods (the
-// time until the hypervisor socket answers). Local provider, built binaries.
+// time until the hypervisor socket answers). Also a surge rollout, as a DaemonSet update with
+// maxSurge 1 makes it: a new daemon pod started beside the old one, which hands its pods over; the
+// time until every pod answers through the new daemon. Local provider, built binaries, Kubernetes
+// mode against the fake kube-apiserver throughout (so the reference pays the same API calls).
 import { resolve } from 'node:path';
 import { AgentSession, HypervisorClient, type LaunchedSandbox, teardownSandbox } from '@peerpods/shim-client';
 import { LocalNode } from '../src/local-node';
@@ -44,7 +47,19 @@ async function restartRound(node: LocalNode, pods: readonly LaunchedSandbox[]) {
   return { perPod, allMs: Math.max(performance.now() - t0, ...perPod) };
 }
 
-const node = await LocalNode.start({ binDir, name: `ppr-${process.pid}` });
+/** A new daemon pod beside the running one; until it serves and every pod answers through it. */
+async function surgeRound(node: LocalNode, pods: readonly LaunchedSandbox[], podUid: string) {
+  const t0 = performance.now();
+  const old = await node.surgeAdaptor({ POD_UID: podUid });
+  const perPod = await Promise.all(pods.map((pod) => answersAt(pod, t0)));
+  const allMs = Math.max(performance.now() - t0, ...perPod);
+  if (!old.output.includes(`handed ${pods.length} running sandbox(es) over to daemon pod ${podUid}`))
+    throw new Error(`the old daemon did not hand every sandbox over:\n${old.output}`);
+  if ((await old.stop()) !== 0) throw new Error(`the old daemon did not exit cleanly:\n${old.output}`);
+  return { perPod, allMs };
+}
+
+const node = await LocalNode.start({ binDir, name: `ppr-${process.pid}`, kubernetes: { podUid: 'uid-0' } });
 let leftovers: string[] = [];
 try {
   const pods: LaunchedSandbox[] = [];
@@ -71,6 +86,15 @@ try {
       `round ${round + 1}: ${PODS} pods answer again after ${allMs.toFixed(0)} ms (p50 per pod ${median(perPod).toFixed(0)} ms)`,
     );
   }
+  const surged: { allMs: number; p50: number }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const { perPod, allMs } = await surgeRound(node, pods, `uid-surge-${round + 1}`);
+    await node.adaptor.waitForLog(new RegExp(`restart: ${PODS} sandbox\\(es\\) adopted, 0 dropped`), 60_000);
+    surged.push({ allMs, p50: median(perPod) });
+    console.log(
+      `surge ${round + 1}: ${PODS} pods answer through the new daemon after ${allMs.toFixed(0)} ms (p50 per pod ${median(perPod).toFixed(0)} ms)`,
+    );
+  }
   for (const pod of pods) {
     const stopped = await teardownSandbox(pod.state, { stateDir: false });
     if (stopped.errors.length > 0) throw new Error(`stop: ${JSON.stringify(stopped.errors)}`);
@@ -91,6 +115,14 @@ try {
     `| ${PODS} live pods: all answer again | ${all.toFixed(0)} | ${(all / reference).toFixed(2)}× |`,
   );
   console.log(`| ${PODS} live pods: p50 per pod | ${p50.toFixed(0)} | ${(p50 / reference).toFixed(2)}× |`);
+  const surgeAll = median(surged.map((r) => r.allMs));
+  const surgeP50 = median(surged.map((r) => r.p50));
+  console.log(
+    `| ${PODS} live pods, surge rollout: all answer through the new daemon | ${surgeAll.toFixed(0)} | ${(surgeAll / reference).toFixed(2)}× |`,
+  );
+  console.log(
+    `| ${PODS} live pods, surge rollout: p50 per pod | ${surgeP50.toFixed(0)} | ${(surgeP50 / reference).toFixed(2)}× |`,
+  );
 } finally {
   leftovers = await node.stop();
 }
