@@ -13,6 +13,7 @@ import {
 } from '@peerpods/ttrpc';
 import { agentCallInterceptors } from './agent-interceptors';
 import { retryWithBackoff } from './backoff';
+import { closeLeavingSuccessor, inodeOf } from './served-socket';
 
 export interface AgentProxyOptions {
   /** `<pods-dir>/<id>/agent.ttrpc`, where the kata shim connects. */
@@ -35,6 +36,8 @@ const REDIAL_MS = 2000;
  */
 export class AgentProxy {
   private server: TtrpcServer | undefined;
+  /** The socket file's identity once listening: a newer daemon's file at the same path is not ours. */
+  private socketInode: number | undefined;
   private upstream: TtrpcClient | undefined;
   private redialing: Promise<TtrpcClient> | undefined;
   private stopped = false;
@@ -89,15 +92,23 @@ export class AgentProxy {
       )
       .register(HealthService.fullName, forwardingMethods(methodNames(HealthService), current));
     await this.server.listen({ path: this.options.socketPath, mode: 0o600 });
+    this.socketInode = inodeOf(this.options.socketPath);
   }
 
-  /** Stops serving the shim and drops the forwarder connection; the socket file is removed. */
+  /**
+   * Stops serving the shim and drops the forwarder connection; the socket file is removed, unless a
+   * newer daemon serves that path by now (it took the sandbox over).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.upstream?.close();
+    const { server, socketInode } = this;
+    if (!server) return;
+    if (socketInode === undefined) return server.close();
+    const path = this.options.socketPath;
     // The shim keeps its agent connection open across StopVM: cut it rather than wait for it.
-    await this.server?.close();
-    rmSync(this.options.socketPath, { force: true });
+    await closeLeavingSuccessor(path, socketInode, () => server.close());
+    if (inodeOf(path) === socketInode) rmSync(path, { force: true });
   }
 
   /** The forwarder connection; if it was lost, one quick redial shared by the calls waiting for it. */

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { OptionSpec, OptionValues } from '@peerpods/config';
@@ -22,7 +22,7 @@ import { OrphanSweeper } from './orphan-sweeper';
 import { podVmInfoMethods } from './podvminfo-service';
 import { type ProviderWithCatalog, SandboxManager } from './sandbox-manager';
 import { type Recovery, recoverSandboxes } from './sandbox-recovery';
-import { awaitHandover, closeLeavingSuccessor, refuseIfServed } from './served-socket';
+import { awaitHandover, closeLeavingSuccessor, inodeOf, refuseIfServed } from './served-socket';
 import { removeStaleSandboxDirs } from './stale-sandboxes';
 import { createSandboxTls } from './tls-context';
 import { TLS_STATE_FILE } from './tls-state';
@@ -159,7 +159,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await server.listen({ path: config.socketPath, mode: 0o600 }).catch((error: unknown) => {
       throw new Error(`listening on ${config.socketPath}: ${(error as Error).message}`, { cause: error });
     });
-    socketInode = statSync(config.socketPath).ino;
+    socketInode = inodeOf(config.socketPath) ?? 0;
     if (cluster) await advertiseCapacity(cluster, config.peerpodsLimitPerNode, adaptor);
   } catch (error) {
     probe?.close();
@@ -203,14 +203,13 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       leave: async () => {
         probe?.close();
         await orphans.stop();
-        const kept = await sandboxes.stopAll({ keepRunning: true });
-        await provider
-          .teardown({ keepInstances: true })
-          .catch((error: unknown) => adaptor.warn(`provider teardown: ${String(error)}`));
-        return kept;
+        return sandboxes.stopAll({ keepRunning: true });
       },
+      // Calls still in flight (a StopVM) finish with the provider still there.
       releaseSocket: () =>
         closeLeavingSuccessor(config.socketPath, socketInode, () => serving.shutdown(5000)),
+      servesSocket: () => inodeOf(config.socketPath) === socketInode,
+      teardown: () => provider.teardown({ keepInstances: true }),
     });
 
   let stopping: Promise<void> | undefined;
@@ -234,7 +233,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             : `stopping: ${sandboxes.size} sandbox(es) to clean up`,
         );
         await notifyServiceManager('STOPPING=1', warn);
-        const closing = serving.shutdown(5000);
+        const closing = closeLeavingSuccessor(config.socketPath, socketInode, () => serving.shutdown(5000));
         await orphans.stop();
         probe?.close();
         const kept = await sandboxes.stopAll({ keepRunning: keep });

@@ -1,4 +1,4 @@
-import { linkSync, renameSync, statSync } from 'node:fs';
+import { linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@peerpods/log';
@@ -59,6 +59,15 @@ export async function awaitHandover(
   return 'handed over';
 }
 
+/** The inode of the file at `path` (a socket's identity: a successor's listen replaces the file). */
+export function inodeOf(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Closes this daemon's listener on `socketPath` without taking the path from a successor: closing
  * a unix listener unlinks its path, which, once a newer daemon has bound the same path (a takeover
@@ -70,18 +79,19 @@ export async function closeLeavingSuccessor(
   ownInode: number,
   close: () => Promise<void>,
 ): Promise<void> {
-  let inode: number | undefined;
-  try {
-    inode = statSync(socketPath).ino;
-  } catch {
-    inode = undefined;
-  }
+  const inode = inodeOf(socketPath);
   if (inode === undefined || inode === ownInode) return close();
   const kept = `${socketPath}.successor-${process.pid}`;
+  // A link left by a crash here before (the pid is 1 in every container).
+  rmSync(kept, { force: true });
   linkSync(socketPath, kept);
+  let closing: Promise<void>;
   try {
-    await close();
+    // The listener's path is unlinked synchronously inside close(), before its first await: the
+    // successor's file goes back at once, not after the calls in flight have drained.
+    closing = close();
   } finally {
     renameSync(kept, socketPath);
   }
+  await closing;
 }

@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { FakeKubeApiserver } from '@peerpods/fake-kube-apiserver';
 import { TtrpcClient } from '@peerpods/ttrpc';
 import { closeLeavingSuccessor } from '../src/served-socket';
-import type { ScriptedState } from './fixtures/scripted-provider';
+import { emptyScriptedState } from './fixtures/scripted-provider';
 import { freePort, POD_ANNOTATIONS, sandboxId, startTestDaemon, tempDir } from './harness';
 
 const fake = await FakeKubeApiserver.start();
@@ -125,14 +125,7 @@ test('a surge rollout: the new daemon pod claims the node, the old one hands its
     'pods-dir': join(dir, 'pods'),
     'forwarder-port': String(await freePort()),
   };
-  const state: ScriptedState = {
-    instances: new Map(),
-    created: 0,
-    deleted: [],
-    userData: new Map(),
-    forwarders: new Map(),
-    teardowns: 0,
-  };
+  const state = emptyScriptedState();
   for (const n of [0, 1]) fake.put('pods', { metadata: { name: `web-${n}`, namespace: 'surge' }, spec: {} });
   const old = await startTestDaemon(shared, { env: await clusterEnv('n-surge', 'uid-old'), state });
   const running = [sandboxId(101), sandboxId(102)];
@@ -226,6 +219,47 @@ test('an old daemon that does not hand over loses the socket after the timeout; 
   assert.deepEqual(node('n-stuck'), { owner: 'uid-new', capacity: { cpu: '2', [VM]: '10' } });
   await fresh.call.startVM(id);
   await fresh.call.stopVM(id);
+  await fresh.daemon.stop();
+});
+
+test('an old daemon whose socket was taken over, stopped while the API server is gone, deletes none of the pods it left', async () => {
+  // Its own API server, to take it away in the middle of the test.
+  const lonely = await FakeKubeApiserver.start();
+  const config = join(tempDir(), 'kubeconfig');
+  writeFileSync(config, lonely.kubeconfig());
+  lonely.put('nodes', { metadata: { name: 'n-gone' }, status: { capacity: { cpu: '2' } } });
+  const dir = tempDir();
+  const shared = {
+    socket: join(dir, 'hypervisor.sock'),
+    'pods-dir': join(dir, 'pods'),
+    'forwarder-port': String(await freePort()),
+  };
+  const state = emptyScriptedState();
+  lonely.forbidWatches = true;
+  const old = await startTestDaemon(shared, {
+    env: await clusterEnv('n-gone', 'uid-old', { KUBECONFIG: config }),
+    kubernetes: { ownershipPollIntervalMs: 3_600_000 },
+    state,
+  });
+  while (!old.logs.some((line) => line.includes('reading the node every 3600000 ms instead')))
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  const id = sandboxId(160);
+  const socket = await old.call.createVM(id, POD_ANNOTATIONS('kept'), NETNS);
+  await old.call.startVM(id);
+  const fresh = await startTestDaemon(shared, {
+    env: await clusterEnv('n-gone', 'uid-new', { KUBECONFIG: config }),
+    kubernetes: { handoverTimeoutMs: 300 },
+    state,
+  });
+  assert.deepEqual((await fresh.daemon.recovery.settled).adopted, [id]);
+  await lonely.stop();
+  await old.daemon.stop();
+  assert.equal(old.daemon.handedOver, true);
+  assert.deepEqual(state.deleted, [], 'the pod the new daemon adopted keeps its VM');
+  assert.equal(await agentCheck(socket), 'Check:');
+  assert.ok(existsSync(shared.socket), "the new daemon's socket stays");
+  await fresh.call.stopVM(id);
+  assert.deepEqual(state.deleted, ['i-000001']);
   await fresh.daemon.stop();
 });
 
@@ -368,7 +402,20 @@ test('closing a listener whose path a successor has bound leaves the successor r
   unlinkSync(path);
   const second = served('second');
   await new Promise<void>((resolve) => second.listen(path, resolve));
-  await closeLeavingSuccessor(path, firstInode, () => new Promise((resolve) => first.close(() => resolve())));
+  // A link a crash left behind does not stop it.
+  writeFileSync(`${path}.successor-${process.pid}`, 'stale');
+  let backWhileDraining = false;
+  await closeLeavingSuccessor(path, firstInode, () => {
+    first.close();
+    // The calls in flight drain after the listener closed: the successor's path is back meanwhile.
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        backWhileDraining = existsSync(path);
+        resolve();
+      }, 100),
+    );
+  });
+  assert.equal(backWhileDraining, true, 'the path is back before the drain ends');
   const answer = await new Promise<string>((resolve, reject) => {
     const client = net.connect(path);
     let text = '';

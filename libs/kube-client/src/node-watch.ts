@@ -32,9 +32,13 @@ export function watchNode(
   };
 
   const poll = () => {
+    // A read still in flight at stop() is not delivered: the caller may have decided already.
     read().then(
-      (node) => options.onNode(node),
+      (node) => {
+        if (!stopped) options.onNode(node);
+      },
       (error: unknown) => {
+        if (stopped) return;
         if ((error as { code?: number }).code === 404) options.onNode(undefined);
         else options.onTrouble?.(`reading node ${name}: ${(error as Error).message}`);
       },
@@ -74,6 +78,7 @@ export function watchNode(
         '/api/v1/nodes',
         { fieldSelector: `metadata.name=${name}` },
         (type: string, object: V1Node) => {
+          if (stopped) return;
           retryMs = FIRST_RETRY_MS;
           if (type === 'DELETED') options.onNode(undefined);
           else if (type === 'ADDED' || type === 'MODIFIED') options.onNode(nodeView(object));

@@ -15,19 +15,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A KUBECONFIG file for the client, pointing at `server` (the fake's own format). */
 function kubeconfigFor(server: string, name: string): string {
   const path = join(dir, name);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'u', user: { token: 't' } }],
-      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'x',
-    }),
-  );
+  writeFileSync(path, fake.kubeconfig(server));
   return path;
 }
 

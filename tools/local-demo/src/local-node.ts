@@ -183,14 +183,7 @@ export class LocalNode {
 
   /** Starts the daemon again after {@link AdaptorProcess.kill} (a crash). */
   async restartAdaptor(): Promise<void> {
-    this.adaptor = await AdaptorProcess.start({
-      binDir: this.options.binDir,
-      worker: this.worker,
-      dir: this.dir,
-      extraArgs: this.options.adaptorArgs,
-      provider: this.cloud?.launch(),
-      env: this.options.adaptorEnv,
-    });
+    this.adaptor = await this.#startAdaptor({});
   }
 
   /**
@@ -200,7 +193,12 @@ export class LocalNode {
    */
   async surgeAdaptor(env: Readonly<Record<string, string>>): Promise<AdaptorProcess> {
     const previous = this.adaptor;
-    this.adaptor = await AdaptorProcess.start({
+    this.adaptor = await this.#startAdaptor(env);
+    return previous;
+  }
+
+  #startAdaptor(env: Readonly<Record<string, string>>): Promise<AdaptorProcess> {
+    return AdaptorProcess.start({
       binDir: this.options.binDir,
       worker: this.worker,
       dir: this.dir,
@@ -208,7 +206,6 @@ export class LocalNode {
       provider: this.cloud?.launch(),
       env: { ...this.options.adaptorEnv, ...env },
     });
-    return previous;
   }
 
   /** What is left of pods that should be gone (the daemon still running). */

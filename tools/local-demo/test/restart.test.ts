@@ -35,6 +35,29 @@ async function fetchThroughTunnel(
   return result.stdout.toString();
 }
 
+/**
+ * What a kata shim does after losing its connection: dial the same agent socket again. Each pod
+ * must reach the pod VM it had (`before`, from vmIdentity) and the worker through its tunnel.
+ */
+async function assertSameVmsThroughTunnels(
+  node: LocalNode,
+  pods: readonly LaunchedSandbox[],
+  before: readonly string[],
+): Promise<void> {
+  for (const [i, pod] of pods.entries()) {
+    const agent = await AgentSession.connect(pod.state.agentSocketPath);
+    try {
+      assert.equal(await vmIdentity(node, agent), before[i], `pod ${i} reaches the same pod VM`);
+      assert.ok(
+        (await fetchThroughTunnel(node, pod, agent)).includes(WEB_PAGE),
+        'the tunnel still carries traffic',
+      );
+    } finally {
+      agent.close();
+    }
+  }
+}
+
 /** Our lines in the worker's raw table, from the leak check's own listing. */
 async function notrackLines(node: LocalNode): Promise<string[]> {
   return (await node.leftoversWhileRunning()).filter((line) => line.startsWith('iptables rule in '));
@@ -60,19 +83,7 @@ for (const provider of ['local', 'aws'] as const) {
     await node.restartAdaptor();
     await node.adaptor.waitForLog(/restart: 3 sandbox\(es\) adopted, 0 dropped/, 60_000);
 
-    for (const [i, pod] of pods.entries()) {
-      // What a kata shim does after losing its connection: dial the same socket again.
-      const agent = await AgentSession.connect(pod.state.agentSocketPath);
-      try {
-        assert.equal(await vmIdentity(node, agent), before[i], `pod ${i} reaches the same pod VM`);
-        assert.ok(
-          (await fetchThroughTunnel(node, pod, agent)).includes(WEB_PAGE),
-          'the tunnel still carries traffic',
-        );
-      } finally {
-        agent.close();
-      }
-    }
+    await assertSameVmsThroughTunnels(node, pods, before);
     assert.deepEqual((await notrackLines(node)).sort(), rulesBefore.sort(), 'the same tunnels, no more');
 
     for (const pod of pods) {
@@ -217,18 +228,7 @@ test('local, Kubernetes mode: a surge rollout hands 2 running pods from the old 
     pod.agent.close();
     pod.hypervisor.close();
   }
-  for (const [i, pod] of pods.entries()) {
-    const agent = await AgentSession.connect(pod.state.agentSocketPath);
-    try {
-      assert.equal(await vmIdentity(node, agent), before[i], `pod ${i} reaches the same pod VM`);
-      assert.ok(
-        (await fetchThroughTunnel(node, pod, agent)).includes(WEB_PAGE),
-        'the tunnel still carries traffic',
-      );
-    } finally {
-      agent.close();
-    }
-  }
+  await assertSameVmsThroughTunnels(node, pods, before);
   assert.deepEqual((await notrackLines(node)).sort(), rulesBefore.sort(), 'the same tunnels, no more');
 
   // The rollout then deletes the old pod: it owns nothing any more and touches nothing.
