@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { buildInfo, createProgram, type LogFlags, logOptions } from '@peerpods/cli';
+import { buildInfo, createProgram, type LogFlags, logOptions, parseHostPort } from '@peerpods/cli';
 import { createLogger } from '@peerpods/log';
 import type { PodVmNetwork } from '@peerpods/podnetwork';
 import { notifyServiceManager } from '@peerpods/sd-notify';
@@ -7,7 +7,6 @@ import { type Command, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import type { RunningForwarder } from './forwarder';
 import { readImageWarning } from './image-variant';
-import { parseListenAddress } from './listen-address';
 
 export interface ForwarderCliOptions {
   /** The pod-VM side of pod networking; default: the real VXLAN tunnel (tests pass a no-op). */
@@ -71,7 +70,7 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
       const log = await createLogger('forwarder', { format: flags.logFormat, level: flags.logLevel });
       const imageWarning = await readImageWarning(options.osReleasePath);
       if (imageWarning) log.warn(imageWarning);
-      const listen = parseListenAddress(flags.listen);
+      const listen = parseHostPort(flags.listen, '-listen');
       // Loaded here, not at the top: --help and --version never pay for these modules.
       const [{ parseApfConfig }, { startForwarder }, { forwarderTlsOptions }, { VxlanPodVmNetwork }] =
         await Promise.all([

@@ -136,6 +136,9 @@ export function isLibvirtError(error: unknown, code: number): error is LibvirtEr
   return error instanceof LibvirtError && error.code === code;
 }
 
+/** Told of each RPC the client made (procedure name as libvirt's protocol file spells it). */
+export type RpcCallObserver = (call: { procedure: string; ok: boolean; seconds: number }) => void;
+
 /**
  * An open libvirt connection and the calls a peer-pods provider makes: domains, storage pools and
  * volumes (with uploads), networks, and interface addresses. Calls may run concurrently.
@@ -144,13 +147,18 @@ export class LibvirtClient {
   private constructor(
     private readonly rpc: RpcConnection,
     readonly uri: string,
+    private readonly onCall?: RpcCallObserver,
   ) {}
 
   /** Connects to the daemon the URI names and opens its driver (`qemu:///system`, `test:///default`). */
-  static async connect(uri: string, signal?: AbortSignal): Promise<LibvirtClient> {
+  static async connect(
+    uri: string,
+    signal?: AbortSignal,
+    options: { onCall?: RpcCallObserver } = {},
+  ): Promise<LibvirtClient> {
     const parsed: ParsedUri = parseLibvirtUri(uri);
     const stream: Duplex = await dial(parsed, signal);
-    const client = new LibvirtClient(new RpcConnection(stream), uri);
+    const client = new LibvirtClient(new RpcConnection(stream), uri, options.onCall);
     try {
       // The daemon refuses CONNECT_OPEN until the client has asked which authentication it wants.
       const auth = new XdrReader(await client.call(Proc.AuthList, 'AUTH_LIST', new XdrWriter(), signal));
@@ -177,7 +185,22 @@ export class LibvirtClient {
   }
 
   private call(procedure: number, name: string, args: XdrWriter, signal?: AbortSignal): Promise<Buffer> {
-    return this.rpc.call(procedure, name, args.bytes(), signal);
+    const answer = this.rpc.call(procedure, name, args.bytes(), signal);
+    const { onCall } = this;
+    if (!onCall) return answer;
+    const began = performance.now();
+    const report = (ok: boolean) =>
+      onCall({ procedure: name, ok, seconds: (performance.now() - began) / 1000 });
+    return answer.then(
+      (result) => {
+        report(true);
+        return result;
+      },
+      (error: unknown) => {
+        report(false);
+        throw error;
+      },
+    );
   }
 
   private async read<T>(

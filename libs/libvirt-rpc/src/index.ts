@@ -9,6 +9,7 @@ export {
   LibvirtClient,
   type Network,
   parseUuid,
+  type RpcCallObserver,
   type StoragePool,
   type StorageVolume,
   UndefineFlags,

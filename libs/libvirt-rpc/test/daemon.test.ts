@@ -54,6 +54,29 @@ test('the test driver through the daemon: list, look up, define, start, addresse
   }
 });
 
+test('onCall is told of each RPC by its procedure name and outcome', async () => {
+  const calls: { procedure: string; ok: boolean }[] = [];
+  const client = await LibvirtClient.connect(sandbox.uri('test', '/default'), undefined, {
+    onCall: ({ procedure, ok, seconds }) => {
+      assert.ok(seconds >= 0);
+      calls.push({ procedure, ok });
+    },
+  });
+  try {
+    await client.lookupDomainByName('test');
+    await client.lookupDomainByName('absent').catch(() => {});
+  } finally {
+    await client.close();
+  }
+  const lookups = calls.filter((call) => call.procedure.includes('LOOKUP_BY_NAME'));
+  assert.deepEqual(
+    lookups.map((call) => call.ok),
+    [true, false],
+    JSON.stringify(calls),
+  );
+  assert.ok(calls.some((call) => call.procedure === 'CONNECT_OPEN' && call.ok));
+});
+
 test("the daemon's errors arrive with their code and text, and calls in flight overlap", async () => {
   const client = await LibvirtClient.connect(sandbox.uri('test', '/default'));
   try {

@@ -27,6 +27,7 @@ import {
   sortInstanceTypes,
 } from '@peerpods/providers';
 import pLimit from 'p-limit';
+import { observeEc2Calls } from './api-call-observer';
 import { clientToken } from './client-token';
 import { describeError, isDefinitiveRejection, isNotFound } from './ec2-errors';
 import { type AwsSettings, checkCreateSettings } from './settings';
@@ -70,7 +71,7 @@ export class AwsProvider implements Provider {
     checkCreateSettings(given);
     // As upstream: what is not configured is the worker's own (it runs on EC2 itself).
     const settings = await fillFromWorker(given, new WorkerMetadata(), context.log);
-    const ec2 = createClient(settings);
+    const ec2 = createClient(settings, context);
     try {
       const catalog = await instanceTypeCatalog(ec2, settings);
       context.log(
@@ -96,7 +97,7 @@ export class AwsProvider implements Provider {
             );
           }),
         };
-    return new AwsProvider(createClient(settings), settings, context, {
+    return new AwsProvider(createClient(settings, context), settings, context, {
       defaultType: settings.instanceType,
       types: [],
     });
@@ -357,9 +358,9 @@ export class AwsProvider implements Provider {
   }
 }
 
-function createClient(settings: AwsSettings): EC2Client {
+function createClient(settings: AwsSettings, context: ProviderContext): EC2Client {
   const { credentials } = settings;
-  return new EC2Client({
+  const client = new EC2Client({
     region: settings.region,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(credentials.kind === 'static'
@@ -376,6 +377,8 @@ function createClient(settings: AwsSettings): EC2Client {
     maxAttempts: MAX_ATTEMPTS,
     retryMode: 'standard',
   });
+  if (context.apiCalls) observeEc2Calls(client, context.apiCalls);
+  return client;
 }
 
 function credentialSource(settings: AwsSettings): string {

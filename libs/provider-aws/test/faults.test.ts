@@ -5,21 +5,39 @@ import { InstanceCreationError } from '@peerpods/providers';
 import { awsRig, createRequest, FAKE_KEYS } from './support';
 
 test('throttled (RequestLimitExceeded), then allowed: the SDK backs off and the create succeeds once', async () => {
-  const { fake, provider } = await awsRig({
+  const { fake, provider, apiCalls } = await awsRig({
     fake: { throttle: { startEmpty: true, rates: { RunInstances: { capacity: 1, refillPerSecond: 2 } } } },
   });
   const instance = await provider.createInstance(createRequest());
   assert.ok(fake.counts().throttled >= 1, 'at least one RequestLimitExceeded was answered');
   assert.equal(fake.live().length, 1, 'exactly one instance');
+  // What the metrics see: one RunInstances call, its throttled attempts and the one that worked.
+  const runs = apiCalls.filter((call) => call.operation === 'RunInstances');
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0]!.outcome, 'success');
+  assert.equal(runs[0]!.attempts, fake.counts().calls.RunInstances);
+  assert.equal(runs[0]!.throttled, runs[0]!.attempts - 1);
+  const throttledInAll = apiCalls.reduce((sum, call) => sum + call.throttled, 0);
+  assert.equal(
+    throttledInAll,
+    fake.counts().throttled,
+    'every RequestLimitExceeded the fake sent is counted',
+  );
   await provider.deleteInstance(instance.id);
   await fake.settled();
   assert.deepEqual(fake.live(), []);
 });
 
 test('500 on RunInstances (nothing made): retried with the same ClientToken, one instance', async () => {
-  const { fake, provider } = await awsRig({ faults: { internalErrors: { RunInstances: 2 } } });
+  const { fake, provider, apiCalls } = await awsRig({ faults: { internalErrors: { RunInstances: 2 } } });
   const instance = await provider.createInstance(createRequest());
   assert.equal(fake.counts().calls.RunInstances, 3, 'two 500s, then the create');
+  assert.deepEqual(
+    apiCalls
+      .filter((call) => call.operation === 'RunInstances')
+      .map(({ outcome, attempts, throttled }) => ({ outcome, attempts, throttled })),
+    [{ outcome: 'success', attempts: 3, throttled: 0 }],
+  );
   assert.equal(fake.live().length, 1);
   await provider.deleteInstance(instance.id);
   await fake.settled();

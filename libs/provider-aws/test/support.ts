@@ -2,7 +2,13 @@
 import { after } from 'node:test';
 import { resolveOptions } from '@peerpods/config';
 import { type Ec2Faults, FakeEc2, type FakeEc2Options } from '@peerpods/fake-ec2';
-import type { CreateInstanceRequest, InstanceTypeSpec, Owner, Provider } from '@peerpods/providers';
+import type {
+  CloudApiCall,
+  CreateInstanceRequest,
+  InstanceTypeSpec,
+  Owner,
+  Provider,
+} from '@peerpods/providers';
 import { awsProviderFactory } from '../src/index';
 
 export const FAKE_KEYS = {
@@ -19,6 +25,8 @@ export interface AwsRig {
   fake: FakeEc2;
   provider: Provider & { instanceTypeCatalog(): import('@peerpods/providers').InstanceTypeCatalog };
   logs: string[];
+  /** Every EC2 call the provider reported (ProviderContext.apiCalls). */
+  apiCalls: CloudApiCall[];
 }
 
 /** A paper fake (instances without VMs) and a provider pointed at it; both stopped after the file. */
@@ -39,12 +47,14 @@ export async function awsRig(
     ...options.env,
   };
   const { values } = resolveOptions(awsProviderFactory.options, {}, env);
+  const apiCalls: CloudApiCall[] = [];
   const provider = (await awsProviderFactory.create(values, {
     log: (line) => logs.push(line),
     owner: OWNER,
+    apiCalls: (call) => apiCalls.push(call),
   })) as AwsRig['provider'];
   after(() => provider.teardown());
-  return { fake, provider, logs };
+  return { fake, provider, logs, apiCalls };
 }
 
 export function spec(overrides: Partial<InstanceTypeSpec> = {}): InstanceTypeSpec {

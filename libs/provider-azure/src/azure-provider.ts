@@ -20,6 +20,7 @@ import {
   sortInstanceTypes,
 } from '@peerpods/providers';
 import pLimit from 'p-limit';
+import { apiCallPolicies } from './api-call-policy';
 import { describeError, isNotFound } from './arm-errors';
 import type { AzureSettings } from './settings';
 import { readPublicKey, throwawayPublicKey } from './ssh-key';
@@ -50,7 +51,7 @@ export class AzureProvider implements Provider {
   ) {}
 
   static async start(settings: AzureSettings, context: ProviderContext): Promise<AzureProvider> {
-    const { compute, network } = clients(settings);
+    const { compute, network } = clients(settings, context);
     const sshKey = settings.sshKeyPath ? await readPublicKey(settings.sshKeyPath) : undefined;
     let catalog: InstanceTypeCatalog;
     try {
@@ -69,7 +70,7 @@ export class AzureProvider implements Provider {
   }
 
   static forSweep(settings: AzureSettings, context: ProviderContext): AzureProvider {
-    const { compute, network } = clients(settings);
+    const { compute, network } = clients(settings, context);
     return new AzureProvider(
       compute,
       network,
@@ -311,13 +312,17 @@ export class AzureProvider implements Provider {
   }
 }
 
-function clients(settings: AzureSettings): {
+function clients(
+  settings: AzureSettings,
+  context: ProviderContext,
+): {
   compute: ComputeManagementClient;
   network: NetworkManagementClient;
 } {
   const credential = credentialFor(settings);
   const options = {
     retryOptions: RETRY,
+    ...(context.apiCalls ? { additionalPolicies: apiCallPolicies(context.apiCalls) } : {}),
     ...(settings.armEndpoint
       ? { endpoint: settings.armEndpoint, credentials: { scopes: [`${settings.armEndpoint}/.default`] } }
       : {}),

@@ -5,7 +5,7 @@ import { InstanceCreationError } from '@peerpods/providers';
 import { azureRig, createRequest, FAKE_SECRET } from './support';
 
 test('throttled (429 with Retry-After), then allowed: the create succeeds once', async () => {
-  const { fake, provider } = await azureRig({
+  const { fake, provider, apiCalls } = await azureRig({
     fake: { throttle: { rates: { writes: { capacity: 1, refillPerSecond: 1 } } } },
   });
   // At once: one PUT takes the only token, the other is answered 429 and retried after Retry-After.
@@ -15,6 +15,20 @@ test('throttled (429 with Retry-After), then allowed: the create succeeds once',
   ]);
   assert.ok(fake.counts().throttled >= 1, 'the second create was answered 429 at least once');
   assert.equal(fake.inventory().vms.length, 2);
+  // What the metrics see: every 429 the fake sent, on calls that then succeeded.
+  const throttledCalls = apiCalls.filter((call) => call.throttled > 0);
+  assert.equal(
+    throttledCalls.reduce((sum, call) => sum + call.throttled, 0),
+    fake.counts().throttled,
+  );
+  for (const call of throttledCalls) {
+    assert.equal(call.outcome, 'success');
+    assert.equal(call.attempts, call.throttled + 1);
+  }
+  assert.ok(
+    apiCalls.some((call) => call.operation === 'PUT Microsoft.Compute/virtualMachines'),
+    JSON.stringify(apiCalls.map((call) => call.operation)),
+  );
   await provider.deleteInstance(first.id);
   await provider.deleteInstance(second.id);
   await fake.settled();
@@ -22,9 +36,15 @@ test('throttled (429 with Retry-After), then allowed: the create succeeds once',
 });
 
 test('500 on the VM PUT: retried, one VM', async () => {
-  const { fake, provider } = await azureRig({ faults: { internalErrors: { 'PUT vm': 2 } } });
+  const { fake, provider, apiCalls } = await azureRig({ faults: { internalErrors: { 'PUT vm': 2 } } });
   const instance = await provider.createInstance(createRequest());
   assert.equal(fake.counts().calls['PUT vm'], 3);
+  assert.deepEqual(
+    apiCalls
+      .filter((call) => call.operation === 'PUT Microsoft.Compute/virtualMachines')
+      .map(({ outcome, attempts, throttled }) => ({ outcome, attempts, throttled })),
+    [{ outcome: 'success', attempts: 3, throttled: 0 }],
+  );
   assert.equal(fake.inventory().vms.length, 1);
   await provider.deleteInstance(instance.id);
   await fake.settled();

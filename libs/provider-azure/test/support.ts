@@ -6,6 +6,7 @@ import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { resolveOptions } from '@peerpods/config';
 import { type ArmFaults, FakeArm, type FakeArmOptions } from '@peerpods/fake-arm';
 import type {
+  CloudApiCall,
   CreateInstanceRequest,
   InstanceTypeCatalog,
   InstanceTypeSpec,
@@ -22,6 +23,8 @@ export interface AzureRig {
   provider: Provider & { instanceTypeCatalog(): InstanceTypeCatalog };
   logs: string[];
   env: Record<string, string>;
+  /** Every ARM request the provider reported (ProviderContext.apiCalls). */
+  apiCalls: CloudApiCall[];
 }
 
 /** A paper fake (VMs without pod VMs) trusted through its CA, and a provider pointed at it. */
@@ -44,12 +47,14 @@ export async function azureRig(
     env,
   );
   const logs: string[] = [];
+  const apiCalls: CloudApiCall[] = [];
   const provider = (await azureProviderFactory.create(values, {
     log: (line) => logs.push(line),
     owner: OWNER,
+    apiCalls: (call) => apiCalls.push(call),
   })) as AzureRig['provider'];
   after(() => provider.teardown());
-  return { fake, provider, logs, env };
+  return { fake, provider, logs, env, apiCalls };
 }
 
 export function spec(overrides: Partial<InstanceTypeSpec> = {}): InstanceTypeSpec {

@@ -1,3 +1,4 @@
+import type { CloudApiObserver } from '@peerpods/providers';
 import type { AuthenticatorInterface } from 'ibm-cloud-sdk-core';
 import { IbmRestService } from './rest-service';
 
@@ -9,8 +10,9 @@ export async function clusterSecurityGroup(
   containersEndpoint: string,
   authenticator: AuthenticatorInterface,
   clusterId: string,
+  apiCalls?: CloudApiObserver,
 ): Promise<string> {
-  const service = new IbmRestService(containersEndpoint, authenticator);
+  const service = new IbmRestService(containersEndpoint, authenticator, apiCalls);
   const answer = await service.call<{ id: string; name: string }[]>({
     method: 'GET',
     path: '/global/network/v2/security-group/getSecurityGroups',

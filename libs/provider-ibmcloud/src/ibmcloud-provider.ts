@@ -86,13 +86,14 @@ export class IbmCloudProvider implements Provider {
     polling: AddressPolling = ADDRESS_POLLING,
   ): Promise<IbmCloudProvider> {
     const auth = authenticator(given);
-    const vpc = new VpcClient(given.vpcEndpoint, auth);
+    const vpc = new VpcClient(given.vpcEndpoint, auth, context.apiCalls);
     const settings = await fillFromSubnet(given, vpc);
     const placement = await placementTargets(settings, vpc, context.log);
     const clusterGroup = await clusterSecurityGroup(
       settings.containersEndpoint,
       auth,
       settings.clusterId,
+      context.apiCalls,
     ).catch((error: unknown) => {
       throw new Error(`cluster error with:\n ${describeApiError(error)}`, { cause: error });
     });
@@ -136,7 +137,7 @@ export class IbmCloudProvider implements Provider {
     );
     return new IbmCloudProvider(
       vpc,
-      new TaggingClient(settings.taggingEndpoint, auth),
+      new TaggingClient(settings.taggingEndpoint, auth, context.apiCalls),
       settings,
       context,
       profiles,
@@ -149,11 +150,11 @@ export class IbmCloudProvider implements Provider {
   /** For `sweep`: lists and deletes; no profile, image or security group lookups. */
   static async forSweep(given: IbmCloudSettings, context: ProviderContext): Promise<IbmCloudProvider> {
     const auth = authenticator(given);
-    const vpc = new VpcClient(given.vpcEndpoint, auth);
+    const vpc = new VpcClient(given.vpcEndpoint, auth, context.apiCalls);
     const settings = await fillFromSubnet(given, vpc);
     return new IbmCloudProvider(
       vpc,
-      new TaggingClient(settings.taggingEndpoint, auth),
+      new TaggingClient(settings.taggingEndpoint, auth, context.apiCalls),
       settings,
       context,
       [],

@@ -1,3 +1,4 @@
+import { type AttemptTally, type CloudApiObserver, observeApiCall } from '@peerpods/providers';
 import { type AuthenticatorInterface, BaseService } from 'ibm-cloud-sdk-core';
 
 export interface RestCall {
@@ -35,13 +36,30 @@ const MAX_RETRY_INTERVAL_S = 30;
  * exponential backoff, honouring Retry-After.
  */
 export class IbmRestService extends BaseService {
-  constructor(serviceUrl: string, authenticator: AuthenticatorInterface) {
+  constructor(
+    serviceUrl: string,
+    authenticator: AuthenticatorInterface,
+    private readonly apiCalls?: CloudApiObserver,
+  ) {
     super({ authenticator, serviceUrl });
+    // Before retry-axios attaches its own: axios runs response interceptors in the order they were
+    // added, so this one sees every attempt, the ones retry-axios then repeats included.
+    if (apiCalls) countAttempts(this.getHttpClient());
     this.enableRetries({ maxRetries: MAX_RETRIES, maxRetryInterval: MAX_RETRY_INTERVAL_S });
   }
 
-  async call<T>(call: RestCall): Promise<RestAnswer<T>> {
-    const axiosOptions: Record<string, unknown> = { signal: call.signal };
+  call<T>(call: RestCall): Promise<RestAnswer<T>> {
+    return observeApiCall(this.apiCalls, `${call.method} ${call.path}`, (tally) =>
+      this.#send<T>(call, tally),
+    );
+  }
+
+  async #send<T>(call: RestCall, tally: AttemptTally): Promise<RestAnswer<T>> {
+    const countAttempt: AttemptCounter = (throttled) => {
+      tally.attempts += 1;
+      if (throttled) tally.throttled += 1;
+    };
+    const axiosOptions: Record<string, unknown> = { signal: call.signal, [COUNT_ATTEMPT]: countAttempt };
     if (call.retryThrottlingOnly) {
       axiosOptions.raxConfig = {
         retry: MAX_RETRIES,
@@ -73,6 +91,27 @@ export class IbmRestService extends BaseService {
     })) as { status: number; result: T };
     return { status: answer.status, result: answer.result };
   }
+}
+
+// Each attempt is counted through a function in the axios request config: the SDK deep-copies the
+// options (a tally object would be copied with them), and retry-axios hands the config back as is.
+const COUNT_ATTEMPT = 'peerpodsCountAttempt';
+type AttemptCounter = (throttled: boolean) => void;
+
+function countAttempts(client: ReturnType<BaseService['getHttpClient']>): void {
+  const counterOf = (config: object | undefined) =>
+    (config as Record<string, AttemptCounter | undefined> | undefined)?.[COUNT_ATTEMPT];
+  client.interceptors.response.use(
+    (response) => {
+      counterOf(response.config)?.(false);
+      return response;
+    },
+    (error: unknown) => {
+      const { config, response } = error as { config?: object; response?: { status?: number } };
+      counterOf(config)?.(response?.status === 429);
+      return Promise.reject(error);
+    },
+  );
 }
 
 export function apiStatus(error: unknown): number | undefined {

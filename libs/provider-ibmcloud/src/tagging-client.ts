@@ -1,3 +1,4 @@
+import type { CloudApiObserver } from '@peerpods/providers';
 import type { AuthenticatorInterface } from 'ibm-cloud-sdk-core';
 import { IbmRestService } from './rest-service';
 
@@ -5,8 +6,8 @@ import { IbmRestService } from './rest-service';
 export class TaggingClient {
   readonly #service: IbmRestService;
 
-  constructor(serviceUrl: string, authenticator: AuthenticatorInterface) {
-    this.#service = new IbmRestService(serviceUrl, authenticator);
+  constructor(serviceUrl: string, authenticator: AuthenticatorInterface, apiCalls?: CloudApiObserver) {
+    this.#service = new IbmRestService(serviceUrl, authenticator, apiCalls);
   }
 
   async attach(crn: string, tagNames: readonly string[], signal?: AbortSignal): Promise<void> {

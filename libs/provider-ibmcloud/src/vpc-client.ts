@@ -1,3 +1,4 @@
+import type { CloudApiObserver } from '@peerpods/providers';
 import type { AuthenticatorInterface } from 'ibm-cloud-sdk-core';
 import { IbmRestService } from './rest-service';
 import {
@@ -17,8 +18,8 @@ const PAGE_LIMIT = 100;
 export class VpcClient {
   readonly #service: IbmRestService;
 
-  constructor(serviceUrl: string, authenticator: AuthenticatorInterface) {
-    this.#service = new IbmRestService(serviceUrl, authenticator);
+  constructor(serviceUrl: string, authenticator: AuthenticatorInterface, apiCalls?: CloudApiObserver) {
+    this.#service = new IbmRestService(serviceUrl, authenticator, apiCalls);
   }
 
   #query(extra: Record<string, string | number> = {}): Record<string, string | number> {

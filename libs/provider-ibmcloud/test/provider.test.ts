@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { resolveOptions } from '@peerpods/config';
 import { DEFAULT_IBM_CATALOG, FakeIbmVpc, type FakeIbmVpcOptions } from '@peerpods/fake-ibm-vpc';
 import {
+  type CloudApiCall,
   type CreateInstanceRequest,
   InstanceCreationError,
   instanceName,
@@ -44,12 +45,13 @@ function settingsFor(fake: FakeIbmVpc, extra: Record<string, string> = {}, env: 
 
 async function start(fake: FakeIbmVpc, extra: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {
   const lines: string[] = [];
+  const apiCalls: CloudApiCall[] = [];
   const provider = await IbmCloudProvider.start(
     settingsFor(fake, extra, env),
-    { log: (line) => lines.push(line), owner },
+    { log: (line) => lines.push(line), owner, apiCalls: (call) => apiCalls.push(call) },
     { intervalMs: 20, attempts: 5 },
   );
-  return { provider, lines };
+  return { provider, lines, apiCalls };
 }
 
 let counter = 0;
@@ -271,10 +273,20 @@ test('faults: every failed create leaves nothing once the daemon deletes what it
 
 test('throttled (429 with Retry-After) calls are retried until they go through', async () => {
   const fake = await fakeCloud({ throttle: { capacity: 3, refillPerSecond: 4 } });
-  const { provider } = await start(fake);
+  const { provider, apiCalls } = await start(fake);
   const instances = await Promise.all([1, 2, 3, 4].map(() => provider.createInstance(request())));
   assert.equal(fake.inventory().instances.length, 4);
   assert.ok(fake.counts().throttled > 0, JSON.stringify(fake.counts()));
+  // What the metrics see: every 429 the fake sent, each on a call that went through in the end.
+  assert.equal(
+    apiCalls.reduce((sum, call) => sum + call.throttled, 0),
+    fake.counts().throttled,
+  );
+  for (const call of apiCalls.filter((each) => each.throttled > 0)) {
+    assert.equal(call.outcome, 'success');
+    assert.equal(call.attempts, call.throttled + 1);
+  }
+  assert.equal(apiCalls.filter((call) => call.operation === 'POST /instances').length, 4);
   await Promise.all(instances.map((instance) => provider.deleteInstance(instance.id)));
   assert.deepEqual(fake.inventory().instances, []);
 });

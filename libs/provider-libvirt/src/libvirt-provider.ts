@@ -100,7 +100,18 @@ export class LibvirtProvider implements Provider {
         return this.client();
       });
     }
-    const opened = LibvirtClient.connect(this.settings.uri).catch((error: unknown) => {
+    const { apiCalls } = this.context;
+    const onCall = apiCalls
+      ? ({ procedure, ok, seconds }: { procedure: string; ok: boolean; seconds: number }) =>
+          apiCalls({
+            operation: procedure,
+            outcome: ok ? 'success' : 'error',
+            attempts: 1,
+            throttled: 0,
+            seconds,
+          })
+      : undefined;
+    const opened = LibvirtClient.connect(this.settings.uri, undefined, { onCall }).catch((error: unknown) => {
       this.connection = undefined;
       throw new Error(`connecting to libvirt at ${this.settings.uri}: ${describe(error)}`, { cause: error });
     });

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { type Agent, request as httpsRequest } from 'node:https';
+import { type CloudApiObserver, observeApiCall } from '@peerpods/providers';
 import { asNode, child, envelope, type MoRef, parseXml, textOf, type XmlValue, xsiType } from './soap-xml';
 
 /** A SOAP fault from vCenter: its fault type (`InvalidLogin`, `NotAuthenticated`, …) and message. */
@@ -27,6 +28,7 @@ export class SoapClient {
   constructor(
     private readonly url: URL,
     private readonly agent: Agent | undefined,
+    private readonly apiCalls?: CloudApiObserver,
   ) {}
 
   /** Forgets the session cookie (a new Login must not carry the old one: vCenter refuses that). */
@@ -35,7 +37,16 @@ export class SoapClient {
   }
 
   /** The `returnval` of `method` (undefined when the answer has none). */
-  async call(method: string, self: MoRef, body = '', signal?: AbortSignal): Promise<XmlValue | undefined> {
+  call(method: string, self: MoRef, body = '', signal?: AbortSignal): Promise<XmlValue | undefined> {
+    return observeApiCall(this.apiCalls, method, () => this.#call(method, self, body, signal));
+  }
+
+  async #call(
+    method: string,
+    self: MoRef,
+    body: string,
+    signal?: AbortSignal,
+  ): Promise<XmlValue | undefined> {
     const { status, text } = await this.#post(envelope(method, self, body), signal);
     let parsed: ReturnType<typeof parseXml>;
     try {

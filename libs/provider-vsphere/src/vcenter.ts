@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CloudApiObserver } from '@peerpods/providers';
 import { SoapClient, SoapFault } from './soap-client';
 import { child, list, type MoRef, moRef, moRefOf, textOf, type XmlValue, xmlText, xsiType } from './soap-xml';
 import { type VcenterTrust, vcenterAgent } from './tls-pinning';
@@ -10,6 +11,8 @@ export interface VcenterLogin {
   password: string;
   trust: VcenterTrust;
   log: (message: string) => void;
+  /** Told of each SOAP call (metrics). */
+  apiCalls?: CloudApiObserver;
 }
 
 interface ServiceContent {
@@ -44,6 +47,7 @@ export class Vcenter {
     const soap = new SoapClient(
       login.url,
       login.url.protocol === 'https:' ? vcenterAgent(login.trust) : undefined,
+      login.apiCalls,
     );
     const returned = await soap.call('RetrieveServiceContent', SERVICE_INSTANCE).catch((error: unknown) => {
       throw new Error(

@@ -265,6 +265,7 @@ async function connect(settings: VsphereSettings, context: ProviderContext): Pro
     password: settings.password,
     trust: settings.trust,
     log: context.log,
+    ...(context.apiCalls ? { apiCalls: context.apiCalls } : {}),
   }).catch((error: unknown) => {
     throw new Error(`error creating vcenter session for cloud provider: ${(error as Error).message}`, {
       cause: error,

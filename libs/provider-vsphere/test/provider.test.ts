@@ -6,7 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { resolveOptions } from '@peerpods/config';
-import { type CreateInstanceRequest, InstanceCreationError, instanceName } from '@peerpods/providers';
+import {
+  type CloudApiCall,
+  type CreateInstanceRequest,
+  InstanceCreationError,
+  instanceName,
+} from '@peerpods/providers';
 import { tempDir } from '@peerpods/test-support';
 import { startVcsim, type Vcsim } from '@peerpods/vcsim';
 import { VSPHERE_OPTIONS } from '../src/options';
@@ -64,11 +69,13 @@ function settings(env: NodeJS.ProcessEnv = {}, flags: Record<string, string> = {
 
 async function start(env: NodeJS.ProcessEnv = {}, flags: Record<string, string> = {}) {
   const lines: string[] = [];
+  const apiCalls: CloudApiCall[] = [];
   const provider = await VsphereProvider.start(settings(env, flags), {
     log: (line) => lines.push(line),
     owner,
+    apiCalls: (call) => apiCalls.push(call),
   });
-  return { provider, lines };
+  return { provider, lines, apiCalls };
 }
 
 let counter = 0;
@@ -95,9 +102,16 @@ async function vmProperties(name: string, paths: string[]) {
 }
 
 test('lifecycle: the clone carries the user-data and ownership, gets its CPUs and memory, powers on and reports its address; deletion leaves nothing', async () => {
-  const { provider, lines } = await start({ GOVC_FOLDER: 'peerpods/pods' });
+  const { provider, lines, apiCalls } = await start({ GOVC_FOLDER: 'peerpods/pods' });
   const asked = request();
   const instance = await provider.createInstance(asked);
+  // What the metrics see: each SOAP call by its vim25 method, the clone among them.
+  const clones = apiCalls.filter((call) => call.operation === 'CloneVM_Task');
+  assert.deepEqual(
+    clones.map(({ outcome, attempts }) => ({ outcome, attempts })),
+    [{ outcome: 'success', attempts: 1 }],
+  );
+  assert.ok(apiCalls.some((call) => call.operation === 'Login' && call.outcome === 'success'));
   assert.equal(instance.name, asked.instanceName);
   assert.deepEqual(instance.ips, ['127.0.0.1']);
   assert.match(instance.id, /^[0-9a-f-]{36}$/);

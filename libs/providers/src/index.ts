@@ -14,6 +14,13 @@ export {
   VCPUS_ANNOTATION,
 } from './annotations';
 export {
+  type ApiCallReading,
+  type AttemptTally,
+  type CloudApiCall,
+  type CloudApiObserver,
+  observeApiCall,
+} from './api-calls';
+export {
   type Instance,
   InstanceCreationError,
   type InstanceTypeSpec,

@@ -4,6 +4,7 @@
  * calls `createInstance` from StartVM and `deleteInstance` from StopVM or failure cleanup.
  */
 import type { OptionSpec, OptionValues } from '@peerpods/config';
+import type { CloudApiObserver } from './api-calls';
 import type { Instance, InstanceTypeSpec } from './instance';
 import type { OwnedInstance, Owner } from './ownership';
 import type { UserDataEncoding } from './user-data-encoding';
@@ -48,6 +49,8 @@ export interface ProviderContext {
   log: (message: string) => void;
   /** Whose instances these are: every instance is tagged with it (see `ownershipTags`). */
   owner: Owner;
+  /** Told of each cloud API call the provider makes, with its attempts and throttles (metrics). */
+  apiCalls?: CloudApiObserver;
 }
 
 export interface ProviderFactory {
