@@ -95,3 +95,4 @@ export function removeNetns(name: string): void {
   execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
 }
 export { type NotifyListener, type NotifyMessage, startNotifyListener } from './notify-listener';
+export { type PromSample, parsePromText, promValue } from './prometheus-text';

@@ -6,6 +6,7 @@ import { notifyServiceManager } from '@peerpods/sd-notify';
 import { type Command, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import type { RunningForwarder } from './forwarder';
+import type { ForwarderMetrics } from './forwarder-metrics';
 import { readImageWarning } from './image-variant';
 
 export interface ForwarderCliOptions {
@@ -27,6 +28,7 @@ interface Flags extends LogFlags {
   certKey?: string;
   tlsSkipVerify?: boolean;
   disableTls?: boolean;
+  metricsAddr: string;
 }
 
 export function buildCli(options: ForwarderCliOptions = {}): Command {
@@ -66,11 +68,20 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
     .addOption(new Option('--cert-key <path>', 'server private key (default: apf.json tls-server-key)'))
     .addOption(new Option('--tls-skip-verify', 'do not verify client certificates (testing only)'))
     .addOption(new Option('--disable-tls', 'listen on plain TCP (testing only)'))
+    .addOption(
+      new Option(
+        '--metrics-addr <host:port>',
+        'serve Prometheus metrics on http://host:port/metrics (":9091": all addresses; default: off)',
+      ).default(''),
+    )
     .action(async (flags: Flags) => {
       const log = await createLogger('forwarder', { format: flags.logFormat, level: flags.logLevel });
       const imageWarning = await readImageWarning(options.osReleasePath);
       if (imageWarning) log.warn(imageWarning);
       const listen = parseHostPort(flags.listen, '-listen');
+      const metricsAddress = flags.metricsAddr
+        ? parseHostPort(flags.metricsAddr, '-metrics-addr')
+        : undefined;
       // Loaded here, not at the top: --help and --version never pay for these modules.
       const [{ parseApfConfig }, { startForwarder }, { forwarderTlsOptions }, { VxlanPodVmNetwork }] =
         await Promise.all([
@@ -88,16 +99,23 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
         hostInterface: flags.hostInterface,
       });
       let forwarder: RunningForwarder;
+      let metrics: ForwarderMetrics | undefined;
       try {
         const tls = await forwarderTlsOptions(flags, apf, flags.config, log);
+        if (metricsAddress) {
+          const { startForwarderMetrics } = await import('./forwarder-metrics');
+          metrics = await startForwarderMetrics(metricsAddress, log);
+        }
         forwarder = await startForwarder({
           listen,
           kataAgentSocket: flags.kataAgentSocket,
           podNamespace: flags.podNamespace,
           tls,
           log,
+          metrics,
         });
       } catch (error) {
+        await metrics?.close();
         await network.teardown();
         throw error;
       }
@@ -113,6 +131,7 @@ export function buildCli(options: ForwarderCliOptions = {}): Command {
           log.info(`received ${signal}, stopping`);
           notifyServiceManager('STOPPING=1', (message) => log.warn(message))
             .then(() => forwarder.stop())
+            .then(() => metrics?.close())
             .then(() => network.teardown())
             .then(resolve, resolve);
         };

@@ -3,6 +3,7 @@ import type { Logger } from '@peerpods/log';
 import { AgentService, HealthService, methodNames } from '@peerpods/protocols';
 import { forwardingMethods, TtrpcServer } from '@peerpods/ttrpc';
 import { AgentConnection } from './agent-connection';
+import type { ForwarderMetrics } from './forwarder-metrics';
 import { forwarderInterceptors } from './interceptors';
 
 export interface ForwarderOptions {
@@ -12,6 +13,8 @@ export interface ForwarderOptions {
   tls: tls.TlsOptions | undefined;
   log: Logger;
   agentDialBudgetMs?: number;
+  /** --metrics-addr: told of every call and connection. */
+  metrics?: Pick<ForwarderMetrics, 'call' | 'watchListener'>;
 }
 
 export interface RunningForwarder {
@@ -32,15 +35,18 @@ export async function startForwarder(options: ForwarderOptions): Promise<Running
     options.agentDialBudgetMs,
   );
   const upstream = (call: Parameters<AgentConnection['current']>[0]) => agentConnection.current(call);
+  const counted = options.metrics ? { onFinished: options.metrics.call } : {};
   const server = new TtrpcServer({ log: (message) => options.log.warn(message) })
     .register(
       AgentService.fullName,
       forwardingMethods(methodNames(AgentService), upstream, {
         interceptors: forwarderInterceptors(options.podNamespace, interceptorLog),
+        ...counted,
       }),
     )
-    .register(HealthService.fullName, forwardingMethods(methodNames(HealthService), upstream));
+    .register(HealthService.fullName, forwardingMethods(methodNames(HealthService), upstream, counted));
   const listener = await server.listen({ ...options.listen, tls: options.tls });
+  options.metrics?.watchListener(listener);
   const bound = listener.address() as { address: string; port: number };
   return {
     address: { host: bound.address, port: bound.port },

@@ -12,6 +12,7 @@ import {
 } from '@peerpods/tls';
 import { type Metadata, type RawHandler, TtrpcClient, TtrpcServer } from '@peerpods/ttrpc';
 import { type RunningForwarder, startForwarder } from '../src/forwarder';
+import type { ForwarderMetrics } from '../src/forwarder-metrics';
 import { forwarderTlsOptions, type TlsFlags } from '../src/tls-settings';
 
 export { tempDir };
@@ -93,7 +94,11 @@ export function apfConfig(
 export { serializeApfConfig };
 
 /** A forwarder in-process on 127.0.0.1 with a test agent behind it; both stopped after the file. */
-export async function forwarderWithAgent(flags: TlsFlags = {}, podNamespace = '/run/netns/podns') {
+export async function forwarderWithAgent(
+  flags: TlsFlags = {},
+  podNamespace = '/run/netns/podns',
+  metrics?: ForwarderMetrics,
+) {
   const dir = tempDir();
   const agentPath = join(dir, 'agent.sock');
   const agent = await startTestAgent(agentPath);
@@ -106,6 +111,7 @@ export async function forwarderWithAgent(flags: TlsFlags = {}, podNamespace = '/
     tls,
     log: silentLogger,
     agentDialBudgetMs: 3000,
+    metrics,
   });
   after(async () => {
     await forwarder.stop(100);

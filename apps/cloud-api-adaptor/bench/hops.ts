@@ -1,14 +1,17 @@
 // The processes of the agent-proxy benchmark, one role per process (esbuild-bundled by proxy.ts):
 //   agent <socket>                                   test agent: answers every agent call with its payload
 //   forwarder <host> <port> <agent-socket> <apf.json>  TLS endpoint standing in for the forwarder
-//   proxy <socket> <host> <port> <ca> <cert> <key> <name>  the daemon's AgentProxy
+//   proxy <socket> <host> <port> <ca> <cert> <key> <name> [metrics]  the daemon's AgentProxy; with
+//     `metrics`, counting every call in the daemon's prom-client metrics (as -metrics-addr does)
 // Each prints READY once serving and exits when stdin closes.
 import { readFileSync } from 'node:fs';
 import { silentLogger } from '@peerpods/log';
+import { loadPrometheus } from '@peerpods/metrics';
 import { AgentService, HealthService, methodNames } from '@peerpods/protocols';
 import { clientTlsOptions } from '@peerpods/tls';
 import { forwardingMethods, type RawHandler, TtrpcClient, TtrpcServer } from '@peerpods/ttrpc';
 import { AgentProxy } from '../src/agent-proxy';
+import { createDaemonMetrics } from '../src/metrics/daemon-metrics';
 
 const [role, ...args] = process.argv.slice(2);
 const echo: RawHandler = (call) => call.payload;
@@ -42,7 +45,7 @@ if (role === 'agent') {
   });
   stop = () => server.close();
 } else if (role === 'proxy') {
-  const [socket, host, port, ca, cert, key, name] = args as [
+  const [socket, host, port, ca, cert, key, name, withMetrics] = args as [
     string,
     string,
     string,
@@ -50,7 +53,13 @@ if (role === 'agent') {
     string,
     string,
     string,
+    string | undefined,
   ];
+  let onCall: ((method: string, code: number) => void) | undefined;
+  if (withMetrics === 'metrics') {
+    const { prom, registry } = await loadPrometheus();
+    onCall = createDaemonMetrics(prom, registry, 'local').agentCall;
+  }
   const proxy = new AgentProxy({
     socketPath: socket,
     target: {
@@ -65,6 +74,7 @@ if (role === 'agent') {
     },
     proxyTimeoutMs: 10_000,
     log: silentLogger,
+    ...(onCall ? { onCall } : {}),
   });
   await proxy.start(new AbortController().signal);
   stop = () => proxy.stop();

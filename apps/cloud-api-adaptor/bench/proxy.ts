@@ -1,7 +1,10 @@
 // Agent-proxy overhead: Health.Check (empty) and 64 KiB calls through
 //   client → AgentProxy (unix) → TLS → forwarder stand-in → test agent (unix)
-// against the same calls made directly to the test agent, in the same run. Every hop is its own
-// process running the esbuild bundle, as shipped. Prints medians of 3 rounds.
+// against the same calls made directly to the test agent, in the same run; and the cost of
+// -metrics-addr on that path: a proxy counting every call in the daemon's metrics against one
+// without, with a third identical proxy without metrics as the control (how much two equal proxies
+// differ on this machine), all in the same rounds. Every hop is its own process running the esbuild bundle, as shipped. Prints
+// medians of 3 rounds.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +24,13 @@ async function startHop(args: string[]): Promise<void> {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   children.push(child);
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  // A hop that dies before READY fails the run instead of leaving it waiting.
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`hop ${args[0]} exited with ${code} before it was ready`);
+  });
+  // Only the race below cares: the exit at the end of the run is expected.
+  exited.catch(() => {});
+  const [line] = (await Promise.race([once(child.stdout!, 'data'), exited])) as [Buffer];
   if (!line.toString().startsWith('READY')) throw new Error(`hop ${args[0]} said ${line}`);
 }
 
@@ -72,6 +81,10 @@ try {
     target: 'node20',
     format: 'esm',
     logLevel: 'warning',
+    // prom-client is CommonJS and requires Node's built-ins: an ESM bundle needs a require for them.
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
   });
   const name = 'podvm-bench-12345678';
   const ca = await CertificateAuthority.create();
@@ -90,11 +103,34 @@ try {
   );
   const agentSocket = join(dir, 'agent.sock');
   const proxySocket = join(dir, 'agent.ttrpc');
+  const meteredSocket = join(dir, 'agent-metered.ttrpc');
+  const controlSocket = join(dir, 'agent-control.ttrpc');
   await startHop(['agent', agentSocket]);
   await startHop(['forwarder', '127.0.0.1', '15150', agentSocket, join(dir, 'apf.json')]);
   await startHop([
     'proxy',
     proxySocket,
+    '127.0.0.1',
+    '15150',
+    join(dir, 'ca.pem'),
+    join(dir, 'client.pem'),
+    join(dir, 'client.key'),
+    name,
+  ]);
+  await startHop([
+    'proxy',
+    meteredSocket,
+    '127.0.0.1',
+    '15150',
+    join(dir, 'ca.pem'),
+    join(dir, 'client.pem'),
+    join(dir, 'client.key'),
+    name,
+    'metrics',
+  ]);
+  await startHop([
+    'proxy',
+    controlSocket,
     '127.0.0.1',
     '15150',
     join(dir, 'ca.pem'),
@@ -113,19 +149,38 @@ try {
     },
   ];
   const rows: string[] = [];
+  const meteredRows: string[] = [];
+  const summary = (results: Result[]) => ({
+    cps: median(results.map((r) => r.callsPerSec)),
+    p50: median(results.map((r) => r.p50us)),
+  });
   for (const { label, service, method, payload } of cases) {
     for (const concurrency of [1, 64]) {
       const direct: Result[] = [];
       const proxied: Result[] = [];
+      const metered: Result[] = [];
+      const control: Result[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         direct.push(await measure(agentSocket, service, method, payload, concurrency));
-        proxied.push(await measure(proxySocket, service, method, payload, concurrency));
+        // Rotated, so no proxy always runs right after another one's load.
+        const runs = [
+          () => measure(proxySocket, service, method, payload, concurrency).then((r) => proxied.push(r)),
+          () => measure(meteredSocket, service, method, payload, concurrency).then((r) => metered.push(r)),
+          () => measure(controlSocket, service, method, payload, concurrency).then((r) => control.push(r)),
+        ];
+        for (let i = 0; i < runs.length; i++) await runs[(i + round) % runs.length]!();
       }
-      const d = { cps: median(direct.map((r) => r.callsPerSec)), p50: median(direct.map((r) => r.p50us)) };
-      const p = { cps: median(proxied.map((r) => r.callsPerSec)), p50: median(proxied.map((r) => r.p50us)) };
+      const d = summary(direct);
+      const p = summary(proxied);
+      const m = summary(metered);
+      const c = summary(control);
       rows.push(
         `| ${label} | ${concurrency} | ${d.p50.toFixed(0)} | ${p.p50.toFixed(0)} | **${(p.p50 - d.p50).toFixed(0)}** | ` +
           `${d.cps.toFixed(0)} | ${p.cps.toFixed(0)} | **${((100 * p.cps) / d.cps).toFixed(0)}%** |`,
+      );
+      meteredRows.push(
+        `| ${label} | ${concurrency} | ${p.p50.toFixed(0)} | ${m.p50.toFixed(0)} | **${(m.p50 - p.p50).toFixed(0)}** | ` +
+          `${(c.p50 - p.p50).toFixed(0)} | **${((100 * m.cps) / p.cps).toFixed(0)}%** | ${((100 * c.cps) / p.cps).toFixed(0)}% |`,
       );
       process.stderr.write(`done: ${label}, ${concurrency} in flight\n`);
     }
@@ -141,6 +196,15 @@ try {
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
+  console.log(
+    '\nmetrics cost on the proxy path: the same proxy with -metrics-addr counting (on) and without (off);' +
+      ' control = a second proxy without metrics (how far two equal proxies differ here)\n',
+  );
+  console.log(
+    '| call | in flight | off p50 µs | on p50 µs | added p50 µs | control − off p50 µs | on/off calls/s | control/off calls/s |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of meteredRows) console.log(row);
 } finally {
   for (const child of children) child.stdin?.end();
   await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));

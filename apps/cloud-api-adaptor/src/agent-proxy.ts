@@ -22,6 +22,8 @@ export interface AgentProxyOptions {
   target: ConnectTarget;
   proxyTimeoutMs: number;
   log: Logger;
+  /** Told of each forwarded call once answered, with its status code (metrics). */
+  onCall?: (method: string, code: number) => void;
 }
 
 // One dial attempt never waits longer than this, so a retry comes soon after a lost SYN.
@@ -85,12 +87,13 @@ export class AgentProxy {
 
     const current = () => this.currentUpstream();
     const interceptors = agentCallInterceptors(log);
+    const counted = this.options.onCall ? { onFinished: this.options.onCall } : {};
     this.server = new TtrpcServer({ log: (message) => log.warn(message) })
       .register(
         AgentService.fullName,
-        forwardingMethods(methodNames(AgentService), current, { interceptors }),
+        forwardingMethods(methodNames(AgentService), current, { interceptors, ...counted }),
       )
-      .register(HealthService.fullName, forwardingMethods(methodNames(HealthService), current));
+      .register(HealthService.fullName, forwardingMethods(methodNames(HealthService), current, counted));
     await this.server.listen({ path: this.options.socketPath, mode: 0o600 });
     this.socketInode = inodeOf(this.options.socketPath);
   }

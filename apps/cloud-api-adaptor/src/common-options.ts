@@ -174,6 +174,13 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     description: 'log the orphan pod VMs the sweep would delete, and delete none',
   },
   {
+    flag: 'metrics-addr',
+    env: 'METRICS_ADDR',
+    type: 'string',
+    default: '',
+    description: 'serve Prometheus metrics on http://host:port/metrics (":9090": all addresses; empty: off)',
+  },
+  {
     flag: 'disable-tls',
     type: 'bool',
     default: false,

@@ -1,3 +1,4 @@
+import { parseHostPort } from '@peerpods/cli';
 import { ConfigError, logSettings, type OptionValues } from '@peerpods/config';
 import type { LogFormat, LogLevel } from '@peerpods/log';
 import { nodeNameFrom, type Owner } from '@peerpods/providers';
@@ -27,6 +28,8 @@ export interface DaemonConfig {
   orphanSweepIntervalMs: number;
   orphanSweepGraceMs: number;
   orphanSweepDryRun: boolean;
+  /** Where /metrics is served; absent: no metrics at all (prom-client is not even loaded). */
+  metricsAddress: { host: string; port: number } | undefined;
   /** Whose pod VMs these are (ownership tags). */
   owner: Owner;
   logFormat: LogFormat;
@@ -54,6 +57,15 @@ function clusterId(value: string): string {
     );
   }
   return value;
+}
+
+function metricsAddress(text: string): { host: string; port: number } | undefined {
+  if (text === '') return undefined;
+  try {
+    return parseHostPort(text, '-metrics-addr');
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 /** Whose pod VMs this daemon makes: this node (NODE_NAME, else the host name) in -peerpods-cluster-id. */
@@ -100,6 +112,7 @@ export function daemonConfig(values: OptionValues): DaemonConfig {
     orphanSweepIntervalMs: nonNegative('orphan-sweep-interval', num('orphan-sweep-interval')),
     orphanSweepGraceMs: nonNegative('orphan-sweep-grace', num('orphan-sweep-grace')),
     orphanSweepDryRun: bool('orphan-sweep-dry-run'),
+    metricsAddress: metricsAddress(text('metrics-addr')),
     owner: ownerFrom(values),
     logFormat,
     logLevel,

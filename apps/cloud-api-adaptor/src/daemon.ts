@@ -18,6 +18,8 @@ import type { PullAuthResult } from './kubernetes/image-pull-auth';
 import { enterKubernetesMode, type KubernetesMode } from './kubernetes/kubernetes-mode';
 import { CAA_OWNER_ANNOTATION, PEERPODS_RESOURCE } from './kubernetes/node-capacity';
 import { startStartupProbe } from './kubernetes/startup-probe';
+import type { SweepReport } from './metrics/daemon-metrics';
+import { startMetricsEndpoint } from './metrics/metrics-endpoint';
 import { OrphanSweeper } from './orphan-sweeper';
 import { podVmInfoMethods } from './podvminfo-service';
 import { type ProviderWithCatalog, SandboxManager } from './sandbox-manager';
@@ -102,10 +104,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await refuseIfServed(config.socketPath);
   }
   const tls = await createSandboxTls(config, adaptor);
-  const provider: ProviderWithCatalog = await factory.create(options.values, {
-    log: (message) => adaptor.child(`cloud/${factory.name}`).info(message),
-    owner: config.owner,
-  });
+  // Before the provider: its start-up calls (instance types, images) are counted too.
+  const endpoint = config.metricsAddress
+    ? await startMetricsEndpoint(config.metricsAddress, factory.name, adaptor)
+    : undefined;
+  const metrics = endpoint?.metrics;
+  const provider: ProviderWithCatalog = await factory
+    .create(options.values, {
+      log: (message) => adaptor.child(`cloud/${factory.name}`).info(message),
+      owner: config.owner,
+      ...(metrics ? { apiCalls: metrics.cloudApiCall } : {}),
+    })
+    .catch(async (error: unknown) => {
+      await endpoint?.close();
+      throw error;
+    });
   // No I/O in these two: built before the try, so that its failure path can reach the sandboxes.
   const network: WorkerNetwork =
     options.network ??
@@ -123,7 +136,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     onPhase: options.onPhase,
     imagePullAuth: options.imagePullAuth ?? cluster?.imagePullAuth,
     peerPods: cluster?.peerPods,
+    metrics,
   });
+  metrics?.watchSandboxes(() => sandboxes.census());
   let server: TtrpcServer | undefined;
   let socketInode = 0;
   let recovery: Recovery;
@@ -154,7 +169,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     // Before the socket: a probe that answers 500 while the start is under way, as kubelet expects.
     if (cluster) probe = await startClusterProbe(env, config.socketPath, recovery.settled, adaptor);
     server = new TtrpcServer({ log: (message) => adaptor.warn(message) })
-      .register(HypervisorService.fullName, hypervisorMethods(sandboxes))
+      .register(HypervisorService.fullName, hypervisorMethods(sandboxes, metrics))
       .register(PodVMInfoService.fullName, podVmInfoMethods(sandboxes));
     await server.listen({ path: config.socketPath, mode: 0o600 }).catch((error: unknown) => {
       throw new Error(`listening on ${config.socketPath}: ${(error as Error).message}`, { cause: error });
@@ -169,6 +184,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const kept = await sandboxes.stopAll({ keepRunning: true });
     // Nothing is served, so nothing may be left holding the cloud client (or a provider's bridge) either.
     await provider.teardown({ keepInstances: kept > 0 }).catch(() => {});
+    await endpoint?.close();
     throw error;
   }
   adaptor.info(`server started, listening on ${config.socketPath}`);
@@ -187,6 +203,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     graceMs: config.orphanSweepGraceMs,
     dryRun: config.orphanSweepDryRun,
     log: adaptor.child('sweep'),
+    ...(metrics ? { onRound: (report: SweepReport) => metrics.orphanSweep(report) } : {}),
   });
   orphans.start();
   const warn = (message: string) => adaptor.warn(message);
@@ -202,6 +219,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       pollIntervalMs: options.kubernetes?.ownershipPollIntervalMs,
       leave: async () => {
         probe?.close();
+        await endpoint?.close();
         await orphans.stop();
         return sandboxes.stopAll({ keepRunning: true });
       },
@@ -223,6 +241,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     stop: () => {
       stopping ??= (async () => {
         if (await handover?.atStop()) {
+          await endpoint?.close();
           adaptor.info('stopped');
           return;
         }
@@ -244,6 +263,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         await provider
           .teardown({ keepInstances: kept > 0 })
           .catch((error: unknown) => adaptor.warn(`provider teardown: ${String(error)}`));
+        await endpoint?.close();
         adaptor.info('stopped');
       })();
       return stopping;

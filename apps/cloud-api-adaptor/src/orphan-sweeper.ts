@@ -1,5 +1,6 @@
 import type { Logger } from '@peerpods/log';
 import type { OwnedInstance, Provider } from '@peerpods/providers';
+import type { SweepReport } from './metrics/daemon-metrics';
 
 export interface OrphanSweeperOptions {
   provider: Pick<Provider, 'listInstances' | 'deleteInstance'>;
@@ -10,6 +11,8 @@ export interface OrphanSweeperOptions {
   dryRun: boolean;
   log: Logger;
   now?: () => number;
+  /** Told of every round, a failed listing included (metrics). */
+  onRound?: (report: SweepReport) => void;
 }
 
 export interface SweepRound {
@@ -57,9 +60,14 @@ export class OrphanSweeper {
 
   /** One round (shared with one already running). */
   sweepOnce(): Promise<SweepRound> {
-    this.#round ??= this.#sweep().finally(() => {
-      this.#round = undefined;
-    });
+    this.#round ??= this.#sweep()
+      .catch((error: unknown) => {
+        this.options.onRound?.({ outcome: 'error', deleted: 0, failedDeletes: 0 });
+        throw error;
+      })
+      .finally(() => {
+        this.#round = undefined;
+      });
     return this.#round;
   }
 
@@ -72,6 +80,7 @@ export class OrphanSweeper {
     const orphans = unheld.filter((instance) => now - instance.createdAt.getTime() >= graceMs);
     const young = unheld.filter((instance) => !orphans.includes(instance));
     const deleted: string[] = [];
+    let failedDeletes = 0;
     for (const instance of orphans) {
       // Held since the listing (a StartVM recorded it meanwhile): not an orphan.
       if (this.options.holds(instance)) continue;
@@ -88,6 +97,7 @@ export class OrphanSweeper {
         deleted.push(instance.id);
         log.info(`deleted ${what}`);
       } catch (error) {
+        failedDeletes += 1;
         log.warn(`deleting ${what}: ${(error as Error).message}`);
       }
     }
@@ -96,6 +106,7 @@ export class OrphanSweeper {
         `kept unheld pod VM ${instance.id}: ${ageOf(now - instance.createdAt.getTime())} old, inside the grace period`,
       );
     }
+    this.options.onRound?.({ outcome: 'success', deleted: deleted.length, failedDeletes });
     return { orphans, deleted, young };
   }
 }

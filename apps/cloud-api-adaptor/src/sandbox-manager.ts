@@ -21,6 +21,7 @@ import { AgentProxy } from './agent-proxy';
 import type { DaemonConfig } from './daemon-config';
 import type { PullAuthResult } from './kubernetes/image-pull-auth';
 import type { PeerPodObjects } from './kubernetes/peer-pod-objects';
+import type { DaemonMetrics, SandboxCensus } from './metrics/daemon-metrics';
 import type { Sandbox } from './sandbox';
 import { SANDBOX_ID } from './sandbox-id';
 import { type SandboxRecord, writeSandboxRecord } from './sandbox-record';
@@ -55,6 +56,8 @@ export interface SandboxManagerDeps {
   peerPods?: Pick<PeerPodObjects, 'created' | 'released'>;
   /** Where the daemon's own clock for "daemon time" breakdowns is reported (benchmarks, logs). */
   onPhase?: (sandboxId: string, phase: string, ms: number) => void;
+  /** -metrics-addr: StartVM's steps and the proxies' calls. */
+  metrics?: Pick<DaemonMetrics, 'startPhase' | 'agentCall'>;
 }
 
 /**
@@ -85,6 +88,17 @@ export class SandboxManager {
 
   ids(): string[] {
     return [...this.sandboxes.keys()];
+  }
+
+  /** How many sandboxes are in each state, and how many tunnels are up (the metrics' gauges). */
+  census(): SandboxCensus {
+    const byState = { creating: 0, created: 0, starting: 0, running: 0, stopping: 0 };
+    let tunnels = 0;
+    for (const sandbox of this.sandboxes.values()) {
+      byState[sandbox.state] += 1;
+      if (sandbox.tunnelUp) tunnels += 1;
+    }
+    return { byState, tunnels };
   }
 
   async createVM(
@@ -406,7 +420,9 @@ export class SandboxManager {
     const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
       const started = performance.now();
       try {
-        return await work();
+        const done = await work();
+        this.deps.metrics?.startPhase(phase, (performance.now() - started) / 1000);
+        return done;
       } finally {
         const ms = performance.now() - started;
         phases.push(`${phase} ${ms.toFixed(1)} ms`);
@@ -478,6 +494,7 @@ export class SandboxManager {
         : { host: address, port: config.forwarderPort },
       proxyTimeoutMs: config.proxyTimeoutMs,
       log: this.proxyLog,
+      ...(this.deps.metrics ? { onCall: this.deps.metrics.agentCall } : {}),
     });
   }
 

@@ -2,12 +2,13 @@
 // local provider's bridge and state-directory claim), whatever step failed.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolveOptions } from '@peerpods/config';
 import { TextLogger } from '@peerpods/log';
 import { StubWorkerNetwork } from '@peerpods/podnetwork';
-import { tempDir } from '@peerpods/test-support';
+import { freePort, tempDir } from '@peerpods/test-support';
 import { COMMON_OPTIONS } from '../src/common-options';
 import { startDaemon } from '../src/daemon';
 import { daemonConfig } from '../src/daemon-config';
@@ -53,4 +54,46 @@ test('a socket that cannot be listened on: the start fails naming it and the pro
   const { error, state } = await failedStart({ socket: join(dir, 'file', 's'), 'pods-dir': join(dir, 'p') });
   assert.match(error.message, /listening on .*file\/s/);
   assert.equal(state.teardowns, 1);
+});
+
+test('-metrics-addr that is not host:port: a configuration error naming the flag', () => {
+  const { values } = resolveOptions(COMMON_OPTIONS, { 'metrics-addr': 'localhost' }, {});
+  assert.throws(
+    () => daemonConfig(values),
+    /invalid value "localhost" for -metrics-addr: expected host:port/,
+  );
+});
+
+test('-metrics-addr on a port already taken: the start fails naming it, before any provider exists', async () => {
+  const dir = tempDir();
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const { port } = taken.address() as AddressInfo;
+  try {
+    const { error, state } = await failedStart({
+      socket: join(dir, 's'),
+      'pods-dir': join(dir, 'p'),
+      'metrics-addr': `127.0.0.1:${port}`,
+    });
+    assert.match(
+      error.message,
+      new RegExp(`-metrics-addr: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`),
+    );
+    assert.equal(state.teardowns, 0);
+  } finally {
+    taken.close();
+  }
+});
+
+test('a start that fails after the metrics endpoint is up closes it again', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'file'), '');
+  const port = await freePort();
+  const { error } = await failedStart({
+    socket: join(dir, 'file', 's'),
+    'pods-dir': join(dir, 'p'),
+    'metrics-addr': `127.0.0.1:${port}`,
+  });
+  assert.match(error.message, /listening on .*file\/s/);
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`), 'nothing listens on the metrics port');
 });

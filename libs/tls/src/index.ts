@@ -22,4 +22,5 @@ export {
   parseTlsProfile,
   type TlsProfile,
   type TlsProfileInput,
+  type TlsSettingNames,
 } from './tls-profile';

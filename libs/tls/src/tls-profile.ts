@@ -27,8 +27,13 @@ export interface TlsProfileInput {
   readonly cipherSuites?: string | readonly string[] | undefined;
 }
 
-const minVersionFlag = '-tls-min-version';
-const cipherSuitesFlag = '-tls-cipher-suites';
+/** What errors call the two settings: the daemon's flags by default, or env var names. */
+export interface TlsSettingNames {
+  readonly minVersion: string;
+  readonly cipherSuites: string;
+}
+
+const FLAG_NAMES: TlsSettingNames = { minVersion: '-tls-min-version', cipherSuites: '-tls-cipher-suites' };
 
 // Upstream's Go names first; the short forms are a convenience and are written out as Go's names.
 const acceptedVersions: ReadonlyMap<string, GoTlsVersion> = new Map([
@@ -58,13 +63,13 @@ export const defaultTlsProfile: TlsProfile = parseTlsProfile({});
  * are refused, suites must be known secure TLS 1.2 suites, and suites together with a TLS 1.3
  * minimum are refused (TLS 1.3 suites are not configurable).
  */
-export function parseTlsProfile(input: TlsProfileInput): TlsProfile {
-  const goMinVersion = parseMinVersion(input.minVersion ?? '');
-  const cipherSuites = parseCipherSuites(input.cipherSuites ?? []);
+export function parseTlsProfile(input: TlsProfileInput, names: TlsSettingNames = FLAG_NAMES): TlsProfile {
+  const goMinVersion = parseMinVersion(input.minVersion ?? '', names.minVersion);
+  const cipherSuites = parseCipherSuites(input.cipherSuites ?? [], names.cipherSuites);
   if (goMinVersion === 'VersionTLS13' && cipherSuites.length > 0) {
     throw new TlsConfigError(
-      cipherSuitesFlag,
-      `cipher suites cannot be configured with TLS 1.3 (${minVersionFlag} ${goMinVersion}); remove them or use VersionTLS12`,
+      names.cipherSuites,
+      `cipher suites cannot be configured with TLS 1.3 (${names.minVersion} ${goMinVersion}); remove them or use VersionTLS12`,
     );
   }
   return {
@@ -75,7 +80,7 @@ export function parseTlsProfile(input: TlsProfileInput): TlsProfile {
   };
 }
 
-function parseMinVersion(raw: string): GoTlsVersion | '' {
+function parseMinVersion(raw: string, minVersionFlag: string): GoTlsVersion | '' {
   const value = raw.trim();
   if (value === '') return '';
   const version = acceptedVersions.get(value);
@@ -90,7 +95,7 @@ function parseMinVersion(raw: string): GoTlsVersion | '' {
   throw new TlsConfigError(minVersionFlag, `unknown TLS version ${JSON.stringify(value)}; ${valid}`);
 }
 
-function parseCipherSuites(raw: string | readonly string[]): string[] {
+function parseCipherSuites(raw: string | readonly string[], cipherSuitesFlag: string): string[] {
   const items = typeof raw === 'string' ? raw.split(',') : raw.flatMap((item) => item.split(','));
   const names: string[] = [];
   for (const item of items) {

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   type ContainerResult,
   DEFAULT_CONTAINER_ENV,
@@ -25,6 +27,8 @@ import type { DemoCloud, DemoProvider } from './provider-launch';
 import { VsphereCloud } from './vsphere-cloud';
 import { createWorkerNode, removeWorkerNode, type WorkerNode } from './worker-node';
 import { startWorkerWebServer } from './worker-web-server';
+
+const execFileAsync = promisify(execFile);
 
 export interface LocalNodeOptions {
   /** Where the built binaries are (dist/bin). */
@@ -179,6 +183,25 @@ export class LocalNode {
       stateDir: false,
       onStep,
     });
+  }
+
+  /**
+   * GET `http://127.0.0.1:<port><path>` from inside the worker's namespace (where the daemon's
+   * -metrics-addr listens), with curl: the body, or the error curl gave.
+   */
+  async fetchInWorker(port: number, path = '/metrics'): Promise<string> {
+    const { stdout } = await execFileAsync('ip', [
+      'netns',
+      'exec',
+      this.worker.name,
+      'curl',
+      '-sS',
+      '--fail-with-body',
+      '--max-time',
+      '10',
+      `http://127.0.0.1:${port}${path}`,
+    ]);
+    return stdout;
   }
 
   /** Starts the daemon again after {@link AdaptorProcess.kill} (a crash). */
