@@ -15,6 +15,7 @@ const binaries = [
   'agent-protocol-forwarder',
   'process-user-data',
   'peerpod-tunnel',
+  'peerpods-webhook',
   'podvm-image-builder',
 ];
 

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const binDir = resolve(import.meta.dirname, '../../../dist/bin');
-// The five product binaries, and the tools the local demo and end-to-end tests run (a kata-agent
+// The six product binaries, and the tools the local demo and end-to-end tests run (a kata-agent
 // stand-in, a kata-shim stand-in, and the fake clouds).
 const expected = [
   'agent-protocol-forwarder',
@@ -19,6 +19,7 @@ const expected = [
   'fake-ec2',
   'fake-ibm-vpc',
   'peerpod-tunnel',
+  'peerpods-webhook',
   'podvm-image-builder',
   'process-user-data',
   'shim-client',
@@ -66,6 +67,7 @@ const usageErrors: Array<[string, string[], RegExp]> = [
   ['cloud-api-adaptor', ['local', '-no-such-flag'], /unknown option '-no-such-flag'/],
   ['agent-protocol-forwarder', ['-listen'], /option '--listen <host:port>' argument missing/],
   ['process-user-data', ['provision-files', '-t', 'abc'], /expected a whole number of seconds/],
+  ['peerpods-webhook', ['-port', 'x'], /invalid value "x" for --port: must be a port number/],
   [
     'peerpod-tunnel',
     ['worker', 'up', '--vxlan-port', 'x'],

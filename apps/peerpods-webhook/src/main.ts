@@ -1,0 +1,4 @@
+import { startProgram } from '@peerpods/cli';
+import { buildCli } from './cli';
+
+startProgram(buildCli());
