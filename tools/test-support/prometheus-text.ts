@@ -27,9 +27,14 @@ export function parsePromText(text: string): PromSample[] {
  * The value of the one sample named `name` whose labels include `labels`; 0 when there is none
  * (a counter never incremented). Fails when more than one matches.
  */
-export function promValue(samples: readonly PromSample[], name: string, labels: Record<string, string> = {}): number {
+export function promValue(
+  samples: readonly PromSample[],
+  name: string,
+  labels: Record<string, string> = {},
+): number {
   const found = samples.filter(
-    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    (sample) =>
+      sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
   );
   if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return found[0]?.value ?? 0;
