@@ -1,7 +1,7 @@
 import type { Server } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { Logger } from '@peerpods/log';
-import { loadPrometheus, startMetricsServer } from '@peerpods/metrics';
+import { callCounter, loadPrometheus, startMetricsServer } from '@peerpods/metrics';
 import { codeName } from '@peerpods/ttrpc';
 
 /** What the forwarder reports: calls by method and code, and its connections from the worker. */
@@ -21,12 +21,15 @@ export async function startForwarderMetrics(
 ): Promise<ForwarderMetrics> {
   const { prom, registry } = await loadPrometheus();
   const registers = [registry];
-  const calls = new prom.Counter({
-    name: 'peerpods_forwarder_calls_total',
-    help: 'kata agent calls forwarded to kata-agent, by method and ttrpc status code',
-    labelNames: ['method', 'code'],
-    registers,
-  });
+  const call = callCounter(
+    prom,
+    {
+      name: 'peerpods_forwarder_calls_total',
+      help: 'kata agent calls forwarded to kata-agent, by method and ttrpc status code',
+      registers,
+    },
+    codeName,
+  );
   const accepted = new prom.Counter({
     name: 'peerpods_forwarder_connections_total',
     help: 'connections accepted from cloud-api-adaptor (TLS handshakes completed, when TLS is on)',
@@ -53,18 +56,9 @@ export async function startForwarderMetrics(
   });
   const server = await startMetricsServer(registry, address, { flag: '-metrics-addr' });
   log.info(`metrics on http://${server.address.host}:${server.address.port}/metrics`);
-  const children = new Map<string, ReturnType<typeof calls.labels>>();
   return {
     address: server.address,
-    call: (method, code) => {
-      const key = `${method} ${code}`;
-      let child = children.get(key);
-      if (!child) {
-        child = calls.labels({ method, code: codeName(code) });
-        children.set(key, child);
-      }
-      child.inc();
-    },
+    call,
     watchListener: (watched) => {
       listener = watched;
       // A TLS server says a connection is usable with secureConnection; a plain one with connection.

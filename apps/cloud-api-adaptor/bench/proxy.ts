@@ -107,37 +107,22 @@ try {
   const controlSocket = join(dir, 'agent-control.ttrpc');
   await startHop(['agent', agentSocket]);
   await startHop(['forwarder', '127.0.0.1', '15150', agentSocket, join(dir, 'apf.json')]);
-  await startHop([
-    'proxy',
-    proxySocket,
-    '127.0.0.1',
-    '15150',
-    join(dir, 'ca.pem'),
-    join(dir, 'client.pem'),
-    join(dir, 'client.key'),
-    name,
-  ]);
-  await startHop([
-    'proxy',
-    meteredSocket,
-    '127.0.0.1',
-    '15150',
-    join(dir, 'ca.pem'),
-    join(dir, 'client.pem'),
-    join(dir, 'client.key'),
-    name,
-    'metrics',
-  ]);
-  await startHop([
-    'proxy',
-    controlSocket,
-    '127.0.0.1',
-    '15150',
-    join(dir, 'ca.pem'),
-    join(dir, 'client.pem'),
-    join(dir, 'client.key'),
-    name,
-  ]);
+  // The three proxies differ only in their socket and whether they count calls in the metrics.
+  const startProxy = (socket: string, ...extra: string[]) =>
+    startHop([
+      'proxy',
+      socket,
+      '127.0.0.1',
+      '15150',
+      join(dir, 'ca.pem'),
+      join(dir, 'client.pem'),
+      join(dir, 'client.key'),
+      name,
+      ...extra,
+    ]);
+  await startProxy(proxySocket);
+  await startProxy(meteredSocket, 'metrics');
+  await startProxy(controlSocket);
 
   const cases = [
     { label: 'Health.Check (empty)', service: 'grpc.Health', method: 'Check', payload: new Uint8Array(0) },

@@ -84,11 +84,8 @@ export function buildCli(options: WebhookCliOptions = {}): Command {
       const probes = optionalAddress(flags.healthProbeBindAddress, '-health-probe-bind-address');
       const metricsAddress = optionalAddress(flags.metricsBindAddress, '-metrics-bind-address');
       const log = await createLogger('webhook', logSettings(flags));
-      const [{ parseTlsProfile }, { startWebhookServer }, { startProbeServer }] = await Promise.all([
-        import('@peerpods/tls'),
-        import('./webhook-server'),
-        import('./probe-server'),
-      ]);
+      const [{ parseTlsProfile }, { MUTATE_PATH, startWebhookServer }, { startProbeServer }] =
+        await Promise.all([import('@peerpods/tls'), import('./webhook-server'), import('./probe-server')]);
       let tls: ReturnType<typeof parseTlsProfile>;
       try {
         tls = parseTlsProfile(
@@ -120,7 +117,7 @@ export function buildCli(options: WebhookCliOptions = {}): Command {
         const probeServer = probes ? await startProbeServer(probes) : undefined;
         if (probeServer) closers.push(() => probeServer.close());
         log.info(
-          `serving ${'/mutate-v1-pod'} on :${webhook.port} (TLS ${tls.minVersion} minimum) for runtime class ` +
+          `serving ${MUTATE_PATH} on :${webhook.port} (TLS ${tls.minVersion} minimum) for runtime class ` +
             `${env.TARGET_RUNTIMECLASS || DEFAULT_RUNTIME_CLASS}, extended resource ${env.POD_VM_EXTENDED_RESOURCE || DEFAULT_EXTENDED_RESOURCE}`,
         );
         options.onStarted?.({ webhook: webhook.port, ...(probeServer ? { probes: probeServer.port } : {}) });

@@ -1,4 +1,4 @@
-import type { MetricsRegistry, PromClient } from '@peerpods/metrics';
+import { callCounter, type MetricsRegistry, type PromClient } from '@peerpods/metrics';
 import type { CloudApiCall } from '@peerpods/providers';
 import { codeName } from '@peerpods/ttrpc';
 import type { SandboxState } from '../sandbox';
@@ -88,12 +88,15 @@ export function createDaemonMetrics(
     buckets: API_BUCKETS,
     registers,
   });
-  const agentCalls = new prom.Counter({
-    name: 'peerpods_agent_proxy_calls_total',
-    help: 'kata agent calls the proxies forwarded to pod VMs, by method and ttrpc status code',
-    labelNames: ['method', 'code'],
-    registers,
-  });
+  const agentCall = callCounter(
+    prom,
+    {
+      name: 'peerpods_agent_proxy_calls_total',
+      help: 'kata agent calls the proxies forwarded to pod VMs, by method and ttrpc status code',
+      registers,
+    },
+    codeName,
+  );
   const sweeps = new prom.Counter({
     name: 'peerpods_orphan_sweeps_total',
     help: 'orphan sweep rounds, by outcome (error: the instances could not be listed)',
@@ -128,8 +131,6 @@ export function createDaemonMetrics(
   for (const outcome of ['success', 'error'] as const) sweeps.inc({ outcome }, 0);
   for (const outcome of ['deleted', 'failed'] as const) sweepDeletes.inc({ outcome }, 0);
 
-  // The proxy's hot path: one child counter per method and code, looked up in a map.
-  const agentChildren = new Map<string, ReturnType<typeof agentCalls.labels>>();
   return {
     hypervisorCall: (method, outcome, seconds) => hypervisorSeconds.observe({ method, outcome }, seconds),
     startPhase: (phase, seconds) => phaseSeconds.observe({ phase }, seconds),
@@ -139,15 +140,7 @@ export function createDaemonMetrics(
       if (throttled > 0) apiThrottles.inc({ provider, operation }, throttled);
       apiSeconds.observe({ provider, operation }, seconds);
     },
-    agentCall: (method, code) => {
-      const key = `${method} ${code}`;
-      let child = agentChildren.get(key);
-      if (!child) {
-        child = agentCalls.labels({ method, code: codeName(code) });
-        agentChildren.set(key, child);
-      }
-      child.inc();
-    },
+    agentCall,
     orphanSweep: ({ outcome, deleted, failedDeletes }) => {
       sweeps.inc({ outcome });
       if (deleted > 0) sweepDeletes.inc({ outcome: 'deleted' }, deleted);
